@@ -1,0 +1,102 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layering (arrows point down only):
+//   ScalebridgeCLI -> Bridge -> Pipeline -> Scrape, Sinks -> Transport -> CCurlShim -> CCurl
+//   pure bottom layer: Exposition, Query, Config, Signing (no I/O, no clocks)
+let package = Package(
+    name: "scalebridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "scalebridge", targets: ["ScalebridgeCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C libraries (the product owner's chosen dependencies)
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // MARK: L0 pure
+        .target(name: "Exposition"),
+        .target(name: "Query", dependencies: ["Exposition"]),
+        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Signing", dependencies: ["COpenSSL"]),
+
+        // MARK: L1 I/O
+        .target(
+            name: "Transport",
+            dependencies: ["CCurlShim", "CZlib", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // MARK: L2
+        .target(
+            name: "Scrape",
+            dependencies: ["Transport", "Exposition", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "Sinks", dependencies: ["Exposition", .product(name: "Logging", package: "swift-log")]),
+
+        // MARK: L3-L5
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Scrape", "Query", "Sinks", "Exposition", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Bridge",
+            dependencies: [
+                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ScalebridgeCLI",
+            dependencies: [
+                "Bridge", "Config", "Query", "Transport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: test support and tests
+        .target(name: "BridgeTesting", dependencies: ["Exposition", "Transport"]),
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "BridgeTesting"]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"]),
+        .testTarget(name: "SigningTests", dependencies: ["Signing", "BridgeTesting"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "BridgeTesting"]),
+        .testTarget(
+            name: "ScrapeTests",
+            dependencies: ["Scrape", "Transport", "Exposition", "BridgeTesting"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BridgeTesting", "Exposition"]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real TLS server on loopback: `openssl s_server -www` with a throw-away self-signed
+/// certificate for 127.0.0.1, made fresh for each use.
+package struct TLSTestServer {
+    package let port: Int
+    package let certificatePath: String
+
+    package var baseURL: String { "https://127.0.0.1:\(port)" }
+}
+
+package func withTLSServer<T>(_ body: (TLSTestServer) async throws -> T) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-tls-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let cert = directory.appendingPathComponent("cert.pem").path
+    let key = directory.appendingPathComponent("key.pem").path
+    try runTool("/usr/bin/openssl", [
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+        "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", key, "-out", cert,
+    ])
+    let port = try freeLoopbackPort()
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+    server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-cert", cert, "-key", key, "-quiet"]
+    server.standardInput = FileHandle.nullDevice
+    server.standardOutput = FileHandle.nullDevice
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    defer {
+        // SIGKILL: children inherit the test runner's blocked-signal mask, so SIGTERM may be ignored.
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+    }
+    // s_server buffers its "ACCEPT" line when writing to a pipe, so wait for the port instead.
+    let deadline = ContinuousClock.now + .seconds(10)
+    while !canConnect(port: port) {
+        guard ContinuousClock.now < deadline, server.isRunning else {
+            throw FakeServerError("openssl s_server did not start listening on 127.0.0.1:\(port)")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await body(TLSTestServer(port: port, certificatePath: cert))
+}
+
+package func runTool(_ path: String, _ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw FakeServerError("\(path) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+    }
+}
+
+/// An unused loopback port (bound, read, released). Only for tools that cannot bind port 0.
+package func freeLoopbackPort() throws -> Int {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socketFD) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0
+        }
+    }
+    guard ok else { throw FakeServerError("could not reserve a loopback port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+func canConnect(port: Int) -> Bool {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socketFD) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+    }
+}

@@ -1,0 +1,203 @@
+// Byte-level helpers shared by both parsers. Pages are parsed as UTF-8 bytes for speed; strings
+// are only made for names and label values.
+
+@inline(__always) func isMetricNameStart(_ byte: UInt8) -> Bool {
+    (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || byte == 0x5F || byte == 0x3A
+}
+
+@inline(__always) func isMetricNameByte(_ byte: UInt8) -> Bool {
+    isMetricNameStart(byte) || (byte >= 0x30 && byte <= 0x39)
+}
+
+@inline(__always) func isLabelNameStart(_ byte: UInt8) -> Bool {
+    (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || byte == 0x5F
+}
+
+@inline(__always) func isLabelNameByte(_ byte: UInt8) -> Bool {
+    isLabelNameStart(byte) || (byte >= 0x30 && byte <= 0x39)
+}
+
+@inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+enum ASCII {
+    static let newline = UInt8(ascii: "\n")
+    static let space = UInt8(ascii: " ")
+    static let tab = UInt8(ascii: "\t")
+    static let hash = UInt8(ascii: "#")
+    static let braceOpen = UInt8(ascii: "{")
+    static let braceClose = UInt8(ascii: "}")
+    static let equals = UInt8(ascii: "=")
+    static let quote = UInt8(ascii: "\"")
+    static let comma = UInt8(ascii: ",")
+    static let backslash = UInt8(ascii: "\\")
+    static let letterN = UInt8(ascii: "n")
+}
+
+/// Valid metric name per the legacy Prometheus rules: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+package func isValidMetricName(_ name: String) -> Bool {
+    var iterator = name.utf8.makeIterator()
+    guard let first = iterator.next(), isMetricNameStart(first) else { return false }
+    while let byte = iterator.next() {
+        if !isMetricNameByte(byte) { return false }
+    }
+    return true
+}
+
+/// Valid label name: `[a-zA-Z_][a-zA-Z0-9_]*`.
+package func isValidLabelName(_ name: String) -> Bool {
+    var iterator = name.utf8.makeIterator()
+    guard let first = iterator.next(), isLabelNameStart(first) else { return false }
+    while let byte = iterator.next() {
+        if !isLabelNameByte(byte) { return false }
+    }
+    return true
+}
+
+/// Parses a float the way both Go's `strconv.ParseFloat` (minus hex and underscores, which
+/// Prometheus refuses) and the OpenMetrics ABNF accept it: decimal with optional fraction and
+/// exponent, or `NaN`, `Inf`, `Infinity` in any case with an optional sign.
+func parseFloat(_ bytes: ArraySlice<UInt8>) -> Double? {
+    guard !bytes.isEmpty else { return nil }
+    var index = bytes.startIndex
+    var negative = false
+    if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+        negative = bytes[index] == UInt8(ascii: "-")
+        index += 1
+    }
+    guard index < bytes.endIndex else { return nil }
+    let first = bytes[index]
+    if !isDigit(first) && first != UInt8(ascii: ".") {
+        let word = String(decoding: bytes[index...], as: UTF8.self).lowercased()
+        switch word {
+        case "inf", "infinity": return negative ? -.infinity : .infinity
+        case "nan": return .nan
+        default: return nil
+        }
+    }
+    var digits = 0
+    while index < bytes.endIndex, isDigit(bytes[index]) {
+        index += 1
+        digits += 1
+    }
+    if index < bytes.endIndex, bytes[index] == UInt8(ascii: ".") {
+        index += 1
+        while index < bytes.endIndex, isDigit(bytes[index]) {
+            index += 1
+            digits += 1
+        }
+    }
+    guard digits > 0 else { return nil }
+    if index < bytes.endIndex, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+        index += 1
+        if index < bytes.endIndex, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+            index += 1
+        }
+        var exponentDigits = 0
+        while index < bytes.endIndex, isDigit(bytes[index]) {
+            index += 1
+            exponentDigits += 1
+        }
+        guard exponentDigits > 0 else { return nil }
+    }
+    guard index == bytes.endIndex else { return nil }
+    // Fast path for plain integers that fit a Double exactly.
+    if bytes.count <= 15, !bytes.contains(where: { !isDigit($0) }) {
+        var value: Int64 = 0
+        for byte in bytes { value = value &* 10 &+ Int64(byte &- 0x30) }
+        return Double(value)
+    }
+    return Double(String(decoding: bytes, as: UTF8.self))
+}
+
+/// 1-based character column of `offset` within the line starting at `lineStart`.
+func characterColumn(_ bytes: [UInt8], lineStart: Int, offset: Int) -> Int {
+    var column = 1
+    var index = lineStart
+    while index < offset && index < bytes.count {
+        // Count only bytes that start a UTF-8 scalar.
+        if bytes[index] & 0xC0 != 0x80 { column += 1 }
+        index += 1
+    }
+    return column
+}
+
+/// Reads a quoted label value starting at the opening quote. Handles `\\`, `\"` and `\n`; any
+/// other escape is kept as written (Prometheus and the OpenMetrics reference parser do the same).
+/// Returns the value and the index just past the closing quote, or nil if unterminated.
+func readQuotedValue(_ bytes: [UInt8], from start: Int, end: Int) -> (String, Int)? {
+    var index = start + 1
+    var plainStart = index
+    var buffer: [UInt8]? = nil
+    while index < end {
+        let byte = bytes[index]
+        if byte == ASCII.quote {
+            let value: String
+            if var buffer {
+                buffer.append(contentsOf: bytes[plainStart..<index])
+                value = String(decoding: buffer, as: UTF8.self)
+            } else {
+                value = String(decoding: bytes[plainStart..<index], as: UTF8.self)
+            }
+            return (value, index + 1)
+        }
+        if byte == ASCII.backslash {
+            guard index + 1 < end else { return nil }
+            let next = bytes[index + 1]
+            var out = buffer ?? []
+            out.append(contentsOf: bytes[plainStart..<index])
+            switch next {
+            case ASCII.backslash: out.append(ASCII.backslash)
+            case ASCII.quote: out.append(ASCII.quote)
+            case ASCII.letterN: out.append(ASCII.newline)
+            default:
+                out.append(ASCII.backslash)
+                out.append(next)
+            }
+            buffer = out
+            index += 2
+            plainStart = index
+            continue
+        }
+        index += 1
+    }
+    return nil
+}
+
+/// Unescapes HELP text: `\\` and `\n`; other sequences are kept as written.
+func unescapeHelp(_ bytes: ArraySlice<UInt8>) -> String {
+    guard bytes.contains(ASCII.backslash) else { return String(decoding: bytes, as: UTF8.self) }
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
+    var index = bytes.startIndex
+    while index < bytes.endIndex {
+        let byte = bytes[index]
+        if byte == ASCII.backslash, index + 1 < bytes.endIndex {
+            let next = bytes[index + 1]
+            if next == ASCII.backslash {
+                out.append(ASCII.backslash)
+                index += 2
+                continue
+            }
+            if next == ASCII.letterN {
+                out.append(ASCII.newline)
+                index += 2
+                continue
+            }
+        }
+        out.append(byte)
+        index += 1
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+    var iterator = bytes.makeIterator()
+    var decoder = UTF8()
+    while true {
+        switch decoder.decode(&iterator) {
+        case .scalarValue: continue
+        case .emptyInput: return true
+        case .error: return false
+        }
+    }
+}

@@ -1,0 +1,533 @@
+/// OpenMetrics 1.0 text format. Strict, like the reference parser: every line must be metadata,
+/// a sample or the final `# EOF`; families must be contiguous; type-specific rules (counter
+/// values, histogram buckets, summary quantiles, stateset and info values, exemplar placement,
+/// timestamp order within a group) are enforced. Agrees with the OpenMetrics conformance corpus.
+package enum OpenMetricsParser {
+    package static func parse(_ bytes: [UInt8]) throws(ExpositionError) -> ExpositionPage {
+        var parser = Parser(bytes: bytes)
+        try parser.run()
+        return ExpositionPage(
+            format: .openMetrics,
+            samples: parser.output,
+            families: parser.outputFamilies,
+            duplicatesDropped: parser.duplicates
+        )
+    }
+
+    private static let typeSuffixes: [MetricType: [String]] = [
+        .counter: ["_total", "_created"],
+        .summary: ["", "_count", "_sum", "_created"],
+        .histogram: ["_count", "_sum", "_bucket", "_created"],
+        .gaugehistogram: ["_gcount", "_gsum", "_bucket"],
+        .info: ["_info"],
+    ]
+
+    private static let counterLikeSuffixes: Set<String> = ["_total", "_sum", "_count", "_bucket", "_gcount", "_gsum"]
+
+    private struct ParsedSample {
+        var name: String
+        var labels: [Label]
+        var value: Double
+        var timestamp: Double?
+        var hasExemplar: Bool
+        var line: Int
+        var column: Int
+
+        func label(_ name: String) -> String? { labels.first { $0.name == name }?.value }
+    }
+
+    private struct Family {
+        var name: String
+        var type: MetricType?
+        var help: String?
+        var unit: String?
+        var allowedNames: [String]
+        var samples: [ParsedSample] = []
+        var group: Labels? = nil
+        var seenGroups: Set<Labels> = []
+        var groupTimestamp: Double? = nil
+        var groupSeries: Set<Labels> = []
+        var line: Int
+
+        var effectiveType: MetricType { type ?? .unknown }
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var output: [Sample] = []
+        var outputFamilies: [MetricFamily] = []
+        var duplicates = 0
+        var seenNames: Set<String> = []
+        var current: Family? = nil
+        var lineNumber = 0
+        var lineStart = 0
+        var lineEnd = 0
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        func fail(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
+            ExpositionError(
+                code,
+                message,
+                line: lineNumber,
+                column: characterColumn(bytes, lineStart: lineStart, offset: offset)
+            )
+        }
+
+        func failLine(_ code: ExpositionError.Code, _ message: String, line: Int, column: Int = 1) -> ExpositionError {
+            ExpositionError(code, message, line: line, column: column)
+        }
+
+        mutating func run() throws(ExpositionError) {
+            var start = 0
+            let count = bytes.count
+            var sawEOF = false
+            while start < count {
+                lineNumber += 1
+                lineStart = start
+                var end = start
+                while end < count, bytes[end] != ASCII.newline { end += 1 }
+                lineEnd = end
+                if sawEOF {
+                    throw fail(.syntax, "unexpected content after # EOF", at: start)
+                }
+                if end == start {
+                    throw fail(.syntax, "blank lines are not allowed in OpenMetrics", at: start)
+                }
+                let line = bytes[start..<end]
+                if line.elementsEqual("# EOF".utf8) {
+                    sawEOF = true
+                } else if bytes[start] == ASCII.hash {
+                    try parseMetadata()
+                } else {
+                    try parseSampleLine()
+                }
+                start = end + 1
+            }
+            try finishFamily()
+            guard sawEOF else {
+                lineStart = count
+                throw failLine(.missingEOF, "page does not end with # EOF", line: max(lineNumber, 1))
+            }
+        }
+
+        // MARK: metadata
+
+        mutating func parseMetadata() throws(ExpositionError) {
+            // "# KEYWORD name text": exactly single spaces as separators, 4 parts.
+            var parts: [Range<Int>] = []
+            var index = lineStart
+            var partStart = index
+            while index < lineEnd, parts.count < 3 {
+                if bytes[index] == ASCII.space {
+                    parts.append(partStart..<index)
+                    partStart = index + 1
+                }
+                index += 1
+            }
+            guard parts.count == 3 else {
+                throw fail(.metadata, "invalid line: expected \"# HELP|TYPE|UNIT name text\" or \"# EOF\"", at: lineStart)
+            }
+            let rest = partStart..<lineEnd
+            guard bytes[parts[0]].elementsEqual("#".utf8) else {
+                throw fail(.metadata, "invalid metadata line", at: lineStart)
+            }
+            let keyword = String(decoding: bytes[parts[1]], as: UTF8.self)
+            let name = String(decoding: bytes[parts[2]], as: UTF8.self)
+            guard isValidMetricName(name) else {
+                throw fail(.invalidName, "invalid metric name \"\(name)\"", at: parts[2].lowerBound)
+            }
+            if var family = current, family.name == name {
+                if !family.samples.isEmpty {
+                    throw fail(.metadata, "metadata for \(name) after its samples", at: lineStart)
+                }
+                try applyMetadata(keyword, rest: rest, to: &family)
+                current = family
+            } else {
+                try finishFamily()
+                var family = Family(name: name, allowedNames: [name], line: lineNumber)
+                try applyMetadata(keyword, rest: rest, to: &family)
+                current = family
+            }
+        }
+
+        func applyMetadata(_ keyword: String, rest: Range<Int>, to family: inout Family) throws(ExpositionError) {
+            let text = bytes[rest]
+            switch keyword {
+            case "HELP":
+                if family.help != nil { throw fail(.metadata, "more than one HELP for \(family.name)", at: lineStart) }
+                family.help = unescapeHelp(text)
+            case "TYPE":
+                if family.type != nil { throw fail(.metadata, "more than one TYPE for \(family.name)", at: lineStart) }
+                let typeName = String(decoding: text, as: UTF8.self)
+                guard typeName != "untyped", let type = MetricType(rawValue: typeName) else {
+                    throw fail(.metadata, "invalid metric type \"\(typeName)\"", at: rest.lowerBound)
+                }
+                family.type = type
+                family.allowedNames = (OpenMetricsParser.typeSuffixes[type] ?? [""]).map { family.name + $0 }
+            case "UNIT":
+                if family.unit != nil { throw fail(.metadata, "more than one UNIT for \(family.name)", at: lineStart) }
+                family.unit = String(decoding: text, as: UTF8.self)
+            default:
+                throw fail(.metadata, "unknown metadata keyword \"\(keyword)\" (expected HELP, TYPE or UNIT)", at: lineStart + 2)
+            }
+        }
+
+        // MARK: samples
+
+        mutating func parseSampleLine() throws(ExpositionError) {
+            let sample = try parseSample()
+            if current == nil || !current!.allowedNames.contains(sample.name) {
+                try finishFamily()
+                current = Family(name: sample.name, type: .unknown, allowedNames: [sample.name], line: lineNumber)
+            }
+            var family = current!
+            try check(sample, in: &family)
+            current = family
+        }
+
+        func check(_ sample: ParsedSample, in family: inout Family) throws(ExpositionError) {
+            let type = family.effectiveType
+            let name = family.name
+            let at = lineStart
+            if type == .stateset, sample.label(name) == nil {
+                throw fail(.semantics, "stateset sample is missing its \"\(name)\" label", at: at)
+            }
+            if sample.name == name + "_bucket", type == .histogram || type == .gaugehistogram || type == .unknown {
+                if type != .unknown {
+                    guard let le = sample.label("le"), let bound = Double(le), !bound.isNaN, !isUncanonicalInfinity(le) else {
+                        throw fail(.semantics, "bucket needs a valid \"le\" label", at: at)
+                    }
+                }
+            }
+            if type == .summary, sample.name == name {
+                guard let quantile = sample.label("quantile"), let q = Double(quantile), q >= 0, q <= 1,
+                    !isUncanonicalInfinity(quantile)
+                else {
+                    throw fail(.semantics, "summary quantile sample needs a \"quantile\" label between 0 and 1", at: at)
+                }
+            }
+
+            let group = groupKey(sample, family: family)
+            if let current = family.group, group != current, family.seenGroups.contains(group) {
+                throw fail(.semantics, "samples of one group of \(name) are not contiguous", at: at)
+            }
+            let seriesKey = Labels(unsorted: sample.labels + [Label(Labels.metricName, sample.name)])
+            if family.group == group {
+                if (sample.timestamp == nil) != (family.groupTimestamp == nil) {
+                    throw fail(.invalidTimestamp, "mix of samples with and without timestamps in one group", at: at)
+                }
+                if let previous = family.groupTimestamp, let timestamp = sample.timestamp, previous > timestamp,
+                    type != .info
+                {
+                    throw fail(.invalidTimestamp, "timestamps went backwards within a group", at: at)
+                }
+            } else {
+                family.groupSeries = []
+            }
+            if sample.timestamp != family.groupTimestamp || !family.groupSeries.contains(seriesKey) {
+                family.samples.append(sample)
+            }
+            family.groupSeries.insert(seriesKey)
+            family.group = group
+            family.groupTimestamp = sample.timestamp
+            family.seenGroups.insert(group)
+
+            if type == .stateset, sample.value != 0, sample.value != 1 {
+                throw fail(.semantics, "stateset samples can only be 0 or 1", at: at)
+            }
+            if type == .info, sample.value != 1 {
+                throw fail(.semantics, "info samples can only have the value 1", at: at)
+            }
+            if type == .summary, sample.name == name, sample.value < 0 {
+                throw fail(.semantics, "quantile values cannot be negative", at: at)
+            }
+            let suffix = String(sample.name.dropFirst(name.count))
+            if OpenMetricsParser.counterLikeSuffixes.contains(suffix) {
+                if sample.value.isNaN { throw fail(.semantics, "counter-like sample \(sample.name) cannot be NaN", at: at) }
+                // A gauge histogram's _gsum may be negative when it has negative buckets.
+                if sample.value < 0, suffix != "_gsum" { throw fail(.semantics, "counter-like sample \(sample.name) cannot be negative", at: at) }
+            }
+            if sample.hasExemplar {
+                let allowed =
+                    ((type == .histogram || type == .gaugehistogram) && sample.name.hasSuffix("_bucket"))
+                    || (type == .counter && sample.name.hasSuffix("_total"))
+                if !allowed {
+                    throw fail(.semantics, "only histogram buckets and counter totals can have exemplars", at: at)
+                }
+            }
+        }
+
+        func groupKey(_ sample: ParsedSample, family: Family) -> Labels {
+            switch family.effectiveType {
+            case .info: return Labels()
+            case .summary where sample.name == family.name:
+                return Labels(unsorted: sample.labels.filter { $0.name != "quantile" })
+            case .stateset:
+                return Labels(unsorted: sample.labels.filter { $0.name != family.name })
+            case .histogram where sample.name == family.name + "_bucket",
+                .gaugehistogram where sample.name == family.name + "_bucket":
+                return Labels(unsorted: sample.labels.filter { $0.name != "le" })
+            default:
+                return Labels(unsorted: sample.labels)
+            }
+        }
+
+        func isUncanonicalInfinity(_ text: String) -> Bool {
+            guard let value = Double(text), value.isInfinite else { return false }
+            return text != "+Inf" && text != "-Inf"
+        }
+
+        // MARK: finishing a family
+
+        mutating func finishFamily() throws(ExpositionError) {
+            guard let family = current else { return }
+            current = nil
+            let type = family.effectiveType
+            for suffix in Set((OpenMetricsParser.typeSuffixes[type] ?? []) + [""]) {
+                let full = family.name + suffix
+                if seenNames.contains(full) {
+                    throw failLine(.metadata, "metric name \(full) clashes with an earlier family", line: family.line)
+                }
+                seenNames.insert(full)
+            }
+            if let unit = family.unit, !unit.isEmpty {
+                if !family.name.hasSuffix("_" + unit) {
+                    throw failLine(.metadata, "unit \"\(unit)\" must be the suffix of metric name \(family.name)", line: family.line)
+                }
+                if type == .info || type == .stateset {
+                    throw failLine(.metadata, "units are not allowed on \(type.rawValue) metrics", line: family.line)
+                }
+            }
+            if type == .histogram || type == .gaugehistogram {
+                try checkHistogram(family)
+            }
+            outputFamilies.append(
+                MetricFamily(name: family.name, type: type, help: family.help, unit: family.unit.flatMap { $0.isEmpty ? nil : $0 })
+            )
+            for sample in family.samples {
+                output.append(
+                    Sample(
+                        labels: Labels(unsorted: sample.labels + [Label(Labels.metricName, sample.name)]),
+                        value: sample.value,
+                        timestamp: sample.timestamp.map(OpenMetricsParser.milliseconds)
+                    )
+                )
+            }
+        }
+
+        func checkHistogram(_ family: Family) throws(ExpositionError) {
+            struct GroupState {
+                var count: Double? = nil
+                var bucket: Double? = nil
+                var negativeBuckets = false
+                var hasSum = false
+                var hasGSum = false
+                var negativeGSum = false
+                var value = 0.0
+                var line = 0
+            }
+            var group: Labels? = nil
+            var timestamp: Double? = nil
+            var state = GroupState()
+            let name = family.name
+
+            func verify(_ state: GroupState) throws(ExpositionError) {
+                func bad(_ message: String) -> ExpositionError {
+                    failLine(.semantics, "histogram \(name): \(message)", line: state.line)
+                }
+                if state.bucket != .infinity { throw bad("+Inf bucket missing") }
+                if let count = state.count, count != state.value { throw bad("count does not match the +Inf bucket") }
+                if state.hasSum && state.count == nil { throw bad("_count must be present if _sum is present") }
+                if state.hasGSum && state.count == nil { throw bad("_gcount must be present if _gsum is present") }
+                if !(state.hasSum || state.hasGSum) && state.count != nil { throw bad("_sum must be present if _count is present") }
+                if state.negativeBuckets && state.hasSum { throw bad("cannot have _sum with negative buckets") }
+                if !state.negativeBuckets && state.negativeGSum { throw bad("cannot have negative _gsum with non-negative buckets") }
+            }
+
+            for sample in family.samples {
+                let suffix = sample.name.dropFirst(name.count)
+                if suffix.isEmpty { continue }
+                let key =
+                    sample.name == name + "_bucket"
+                    ? Labels(unsorted: sample.labels.filter { $0.name != "le" }) : Labels(unsorted: sample.labels)
+                if key != group || sample.timestamp != timestamp {
+                    if group != nil { try verify(state) }
+                    state = GroupState()
+                }
+                group = key
+                timestamp = sample.timestamp
+                state.line = sample.line
+                switch suffix {
+                case "_bucket":
+                    let bound = Double(sample.label("le") ?? "") ?? .nan
+                    if bound < 0 { state.negativeBuckets = true }
+                    if let previous = state.bucket, bound <= previous {
+                        throw failLine(.semantics, "histogram \(name): buckets out of order", line: sample.line)
+                    }
+                    if sample.value < state.value {
+                        throw failLine(.semantics, "histogram \(name): bucket values decrease", line: sample.line)
+                    }
+                    state.bucket = bound
+                    state.value = sample.value
+                case "_count", "_gcount": state.count = sample.value
+                case "_sum": state.hasSum = true
+                case "_gsum":
+                    state.hasGSum = true
+                    if sample.value < 0 { state.negativeGSum = true }
+                default: break
+                }
+            }
+            if group != nil { try verify(state) }
+        }
+
+        // MARK: one sample line
+
+        func parseSample() throws(ExpositionError) -> ParsedSample {
+            var index = lineStart
+            let nameStart = index
+            guard isMetricNameStart(bytes[index]) else {
+                throw fail(.invalidName, "expected a metric name", at: index)
+            }
+            while index < lineEnd, isMetricNameByte(bytes[index]) { index += 1 }
+            let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
+            var labels: [Label] = []
+            if index < lineEnd, bytes[index] == ASCII.braceOpen {
+                index = try parseLabels(index, into: &labels)
+            }
+            index = try expectSpace(index, after: "metric name or labels")
+            let (value, afterValue) = try readNumber(from: index, what: "value")
+            index = afterValue
+            var timestamp: Double? = nil
+            var hasExemplar = false
+            if index < lineEnd {
+                index = try expectSpace(index, after: "value")
+                if index < lineEnd, bytes[index] != ASCII.hash {
+                    let (ts, afterTimestamp) = try readNumber(from: index, what: "timestamp")
+                    guard ts.isFinite, !bytes[index..<afterTimestamp].contains(where: { !isTimestampByte($0) }) else {
+                        throw fail(.invalidTimestamp, "invalid timestamp", at: index)
+                    }
+                    timestamp = ts
+                    index = afterTimestamp
+                    if index < lineEnd {
+                        index = try expectSpace(index, after: "timestamp")
+                        guard index < lineEnd, bytes[index] == ASCII.hash else {
+                            throw fail(.syntax, "expected \"# \" and an exemplar after the timestamp", at: index)
+                        }
+                    }
+                }
+                if index < lineEnd {
+                    try parseExemplar(index)
+                    hasExemplar = true
+                }
+            }
+            return ParsedSample(
+                name: name,
+                labels: labels,
+                value: value,
+                timestamp: timestamp,
+                hasExemplar: hasExemplar,
+                line: lineNumber,
+                column: 1
+            )
+        }
+
+        func isTimestampByte(_ byte: UInt8) -> Bool {
+            isDigit(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
+                || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
+        }
+
+        func expectSpace(_ index: Int, after what: String) throws(ExpositionError) -> Int {
+            guard index < lineEnd, bytes[index] == ASCII.space else {
+                throw fail(.syntax, "expected a single space after \(what)", at: index)
+            }
+            guard index + 1 < lineEnd else {
+                throw fail(.syntax, "unexpected trailing space", at: index)
+            }
+            return index + 1
+        }
+
+        func readNumber(from start: Int, what: String) throws(ExpositionError) -> (Double, Int) {
+            var index = start
+            while index < lineEnd, bytes[index] != ASCII.space { index += 1 }
+            guard index > start else { throw fail(.invalidValue, "missing \(what)", at: start) }
+            guard let number = parseFloat(bytes[start..<index]) else {
+                let text = String(decoding: bytes[start..<index], as: UTF8.self)
+                let code: ExpositionError.Code = what == "value" ? .invalidValue : .invalidTimestamp
+                throw fail(code, "invalid \(what) \"\(text)\"", at: start)
+            }
+            return (number, index)
+        }
+
+        func parseExemplar(_ start: Int) throws(ExpositionError) {
+            var index = start + 1  // past '#'
+            guard index < lineEnd, bytes[index] == ASCII.space, index + 1 < lineEnd, bytes[index + 1] == ASCII.braceOpen else {
+                throw fail(.syntax, "an exemplar must look like \"# {labels} value [timestamp]\"", at: start)
+            }
+            index += 1
+            var labels: [Label] = []
+            let labelsStart = index
+            index = try parseLabels(index, into: &labels)
+            let length = labels.reduce(0) { $0 + $1.name.unicodeScalars.count + $1.value.unicodeScalars.count }
+            if length > 128 {
+                throw fail(.semantics, "exemplar labels are \(length) characters long, over the limit of 128", at: labelsStart)
+            }
+            index = try expectSpace(index, after: "exemplar labels")
+            let (_, afterValue) = try readNumber(from: index, what: "exemplar value")
+            index = afterValue
+            if index < lineEnd {
+                index = try expectSpace(index, after: "exemplar value")
+                let (timestamp, end) = try readNumber(from: index, what: "exemplar timestamp")
+                guard timestamp.isFinite else { throw fail(.invalidTimestamp, "invalid exemplar timestamp", at: index) }
+                guard end == lineEnd else { throw fail(.syntax, "unexpected content after exemplar", at: end) }
+            }
+        }
+
+        /// Strict label set: `{name="value",name="value"}` with no spaces or trailing comma.
+        func parseLabels(_ start: Int, into labels: inout [Label]) throws(ExpositionError) -> Int {
+            var index = start + 1
+            if index < lineEnd, bytes[index] == ASCII.braceClose { return index + 1 }
+            while true {
+                let nameStart = index
+                guard index < lineEnd, isLabelNameStart(bytes[index]) else {
+                    throw fail(.syntax, "expected a label name", at: index)
+                }
+                while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
+                let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
+                guard index < lineEnd, bytes[index] == ASCII.equals else {
+                    throw fail(.syntax, "expected \"=\" after label name \(name)", at: index)
+                }
+                index += 1
+                guard index < lineEnd, bytes[index] == ASCII.quote else {
+                    throw fail(.syntax, "expected a double-quoted value for label \(name)", at: index)
+                }
+                guard let (value, next) = readQuotedValue(bytes, from: index, end: lineEnd) else {
+                    throw fail(.syntax, "unterminated value for label \(name)", at: index)
+                }
+                guard isValidUTF8(bytes[(index + 1)..<(next - 1)]) else {
+                    throw fail(.encoding, "label value for \(name) is not valid UTF-8", at: index)
+                }
+                if labels.contains(where: { $0.name == name }) {
+                    throw fail(.duplicateLabel, "label name \"\(name)\" is repeated", at: nameStart)
+                }
+                labels.append(Label(name, value))
+                index = next
+                guard index < lineEnd else { throw fail(.syntax, "unterminated label set", at: index) }
+                if bytes[index] == ASCII.braceClose { return index + 1 }
+                guard bytes[index] == ASCII.comma else {
+                    throw fail(.syntax, "expected \",\" or \"}\" after the value of label \(name)", at: index)
+                }
+                index += 1
+            }
+        }
+    }
+
+    /// Seconds (float) to Prometheus' integer milliseconds, truncating as Prometheus does;
+    /// absurd values are clamped instead of overflowing.
+    static func milliseconds(_ seconds: Double) -> Int64 {
+        let scaled = (seconds * 1000).rounded(.towardZero)
+        if scaled >= 9.2e18 { return Int64.max }
+        if scaled <= -9.2e18 { return Int64.min }
+        return Int64(scaled)
+    }
+}

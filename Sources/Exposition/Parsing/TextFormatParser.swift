@@ -1,0 +1,216 @@
+/// Prometheus text exposition format 0.0.4, with the same acceptance rules as Prometheus' own
+/// scrape parser (`promparse`): blank lines and free comments are skipped, whitespace between
+/// tokens is allowed, a trailing comma in a label set is allowed, timestamps are integer
+/// milliseconds. Any error rejects the page.
+package enum TextFormatParser {
+    package static func parse(_ bytes: [UInt8]) throws(ExpositionError) -> ExpositionPage {
+        var parser = Parser(bytes: bytes)
+        try parser.run()
+        return ExpositionPage(
+            format: .prometheusText,
+            samples: parser.samples,
+            families: parser.familyOrder.map { parser.families[$0]! },
+            duplicatesDropped: parser.duplicates
+        )
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var samples: [Sample] = []
+        var families: [String: MetricFamily] = [:]
+        var familyOrder: [String] = []
+        var seen: [SeriesKey: Int] = [:]
+        var duplicates = 0
+        var lineNumber = 0
+        var lineStart = 0
+        var lineEnd = 0
+
+        struct SeriesKey: Hashable {
+            var labels: Labels
+            var timestamp: Int64?
+        }
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        func fail(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
+            ExpositionError(
+                code,
+                message,
+                line: lineNumber,
+                column: characterColumn(bytes, lineStart: lineStart, offset: offset)
+            )
+        }
+
+        func describe(_ offset: Int) -> String {
+            if offset >= lineEnd { return "end of line" }
+            var end = offset
+            while end < lineEnd, bytes[end] != ASCII.space, bytes[end] != ASCII.tab, end - offset < 20 { end += 1 }
+            return "\"\(String(decoding: bytes[offset..<max(end, offset + 1)], as: UTF8.self))\""
+        }
+
+        func skipBlanks(_ index: Int) -> Int {
+            var index = index
+            while index < lineEnd, bytes[index] == ASCII.space || bytes[index] == ASCII.tab { index += 1 }
+            return index
+        }
+
+        mutating func run() throws(ExpositionError) {
+            var start = 0
+            let count = bytes.count
+            while start < count {
+                lineNumber += 1
+                lineStart = start
+                var end = start
+                while end < count, bytes[end] != ASCII.newline { end += 1 }
+                lineEnd = end
+                try parseLine()
+                start = end + 1
+            }
+        }
+
+        mutating func parseLine() throws(ExpositionError) {
+            let index = skipBlanks(lineStart)
+            if index == lineEnd { return }
+            if bytes[index] == ASCII.hash {
+                try parseComment(index + 1)
+            } else {
+                try parseSeries(index)
+            }
+        }
+
+        mutating func parseComment(_ afterHash: Int) throws(ExpositionError) {
+            var index = afterHash
+            guard index < lineEnd, bytes[index] == ASCII.space || bytes[index] == ASCII.tab else { return }
+            index = skipBlanks(index)
+            let keywordStart = index
+            while index < lineEnd, bytes[index] != ASCII.space, bytes[index] != ASCII.tab { index += 1 }
+            let keyword = bytes[keywordStart..<index]
+            let isHelp = keyword.elementsEqual("HELP".utf8)
+            let isType = keyword.elementsEqual("TYPE".utf8)
+            guard (isHelp || isType), index < lineEnd else { return }  // a free comment
+            index = skipBlanks(index)
+            let nameStart = index
+            guard index < lineEnd, isMetricNameStart(bytes[index]) else {
+                throw fail(.metadata, "expected metric name after \(isHelp ? "HELP" : "TYPE"), got \(describe(index))", at: index)
+            }
+            while index < lineEnd, isMetricNameByte(bytes[index]) { index += 1 }
+            let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
+            var text: ArraySlice<UInt8> = []
+            if index < lineEnd {
+                guard bytes[index] == ASCII.space || bytes[index] == ASCII.tab else {
+                    throw fail(.metadata, "unexpected \(describe(index)) after metric name", at: index)
+                }
+                text = bytes[(index + 1)..<lineEnd]
+            }
+            var family = families[name] ?? MetricFamily(name: name)
+            if families[name] == nil { familyOrder.append(name) }
+            if isHelp {
+                guard isValidUTF8(text) else { throw fail(.encoding, "HELP text is not valid UTF-8", at: index) }
+                family.help = unescapeHelp(text)
+            } else {
+                let typeName = String(decoding: text, as: UTF8.self)
+                switch typeName {
+                case "counter": family.type = .counter
+                case "gauge": family.type = .gauge
+                case "summary": family.type = .summary
+                case "histogram": family.type = .histogram
+                case "untyped": family.type = .unknown
+                default:
+                    throw fail(.metadata, "invalid metric type \"\(typeName)\"", at: index + 1)
+                }
+            }
+            families[name] = family
+        }
+
+        mutating func parseSeries(_ start: Int) throws(ExpositionError) {
+            var index = start
+            guard isMetricNameStart(bytes[index]) else {
+                throw fail(.syntax, "expected a metric name, got \(describe(index))", at: index)
+            }
+            while index < lineEnd, isMetricNameByte(bytes[index]) { index += 1 }
+            var labels: [Label] = [Label(Labels.metricName, String(decoding: bytes[start..<index], as: UTF8.self))]
+            index = skipBlanks(index)
+            if index < lineEnd, bytes[index] == ASCII.braceOpen {
+                index = try parseLabels(index + 1, into: &labels)
+                index = skipBlanks(index)
+            }
+            let valueStart = index
+            while index < lineEnd, bytes[index] != ASCII.space, bytes[index] != ASCII.tab,
+                bytes[index] != ASCII.braceOpen
+            {
+                index += 1
+            }
+            guard index > valueStart else {
+                throw fail(.syntax, "expected value after metric, got \(describe(valueStart))", at: valueStart)
+            }
+            let valueBytes = bytes[valueStart..<index]
+            guard !valueBytes.contains(where: { $0 == UInt8(ascii: "p") || $0 == UInt8(ascii: "P") || $0 == UInt8(ascii: "_") }),
+                let value = parseFloat(valueBytes)
+            else {
+                throw fail(.invalidValue, "invalid value \(describe(valueStart))", at: valueStart)
+            }
+            index = skipBlanks(index)
+            var timestamp: Int64? = nil
+            if index < lineEnd {
+                let timestampStart = index
+                while index < lineEnd, isDigit(bytes[index]) { index += 1 }
+                guard index > timestampStart else {
+                    throw fail(.syntax, "expected timestamp or new record, got \(describe(timestampStart))", at: timestampStart)
+                }
+                guard let parsed = Int64(String(decoding: bytes[timestampStart..<index], as: UTF8.self)) else {
+                    throw fail(.invalidTimestamp, "timestamp out of range", at: timestampStart)
+                }
+                timestamp = parsed
+                index = skipBlanks(index)
+                guard index == lineEnd else {
+                    throw fail(.syntax, "expected next entry after timestamp, got \(describe(index))", at: index)
+                }
+            }
+            let set = Labels(unsorted: labels)
+            let key = SeriesKey(labels: set, timestamp: timestamp)
+            if seen[key] != nil {
+                duplicates += 1
+                return
+            }
+            seen[key] = samples.count
+            samples.append(Sample(labels: set, value: value, timestamp: timestamp))
+        }
+
+        func parseLabels(_ start: Int, into labels: inout [Label]) throws(ExpositionError) -> Int {
+            var index = skipBlanks(start)
+            while true {
+                guard index < lineEnd else {
+                    throw fail(.syntax, "unexpected end of label set", at: index)
+                }
+                if bytes[index] == ASCII.braceClose { return index + 1 }
+                let nameStart = index
+                guard isLabelNameStart(bytes[index]) else {
+                    throw fail(.syntax, "expected label name, got \(describe(index))", at: index)
+                }
+                while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
+                let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
+                index = skipBlanks(index)
+                guard index < lineEnd, bytes[index] == ASCII.equals else {
+                    throw fail(.syntax, "expected equal after label name \(name), got \(describe(index))", at: index)
+                }
+                index = skipBlanks(index + 1)
+                guard index < lineEnd, bytes[index] == ASCII.quote else {
+                    throw fail(.syntax, "expected quoted label value for \(name), got \(describe(index))", at: index)
+                }
+                let valueStart = index
+                guard let (value, next) = readQuotedValue(bytes, from: index, end: lineEnd) else {
+                    throw fail(.syntax, "unexpected end of label value for \(name)", at: valueStart)
+                }
+                guard isValidUTF8(bytes[(valueStart + 1)..<(next - 1)]) else {
+                    throw fail(.encoding, "label value for \(name) is not valid UTF-8", at: valueStart)
+                }
+                if name == Labels.metricName || labels.contains(where: { $0.name == name }) {
+                    throw fail(.duplicateLabel, "label name \"\(name)\" is not unique in this series", at: nameStart)
+                }
+                labels.append(Label(name, value))
+                index = skipBlanks(next)
+                if index < lineEnd, bytes[index] == ASCII.comma { index = skipBlanks(index + 1) }
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Why a transfer failed. `code` is bounded and safe as a metric label.
+package struct TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Code: String, Sendable, CaseIterable {
+        case invalidURL = "invalid_url"
+        case dns
+        case connect
+        case timeout
+        case tls
+        case bodyTooLarge = "body_too_large"
+        case tooManyRedirects = "too_many_redirects"
+        case file
+        case proxy
+        case cancelled
+        case protocolError = "protocol"
+        case other
+    }
+
+    package var code: Code
+    package var message: String
+    /// The URL with any credentials and query string removed.
+    package var url: String
+
+    package init(_ code: Code, _ message: String, url: String) {
+        self.code = code
+        self.message = message
+        self.url = RedactedURL.display(url)
+    }
+
+    package var description: String { "\(url): \(message)" }
+}
+
+/// Removes userinfo and query from URLs before they are logged or shown.
+package enum RedactedURL {
+    package static func display(_ url: String) -> String {
+        var text = url
+        if let query = text.firstIndex(of: "?") { text = String(text[..<query]) + "?…" }
+        if let schemeEnd = text.range(of: "://") {
+            let afterScheme = text[schemeEnd.upperBound...]
+            let authorityEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+            if let at = afterScheme[..<authorityEnd].lastIndex(of: "@") {
+                text = String(text[..<schemeEnd.upperBound]) + "[REDACTED]@" + String(afterScheme[afterScheme.index(after: at)...])
+            }
+        }
+        return text
+    }
+}

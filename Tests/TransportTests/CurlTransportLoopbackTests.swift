@@ -1,0 +1,247 @@
+import BridgeTesting
+import Foundation
+import Testing
+
+@testable import Transport
+
+@Suite("CurlTransport against real loopback servers")
+struct CurlTransportLoopbackTests {
+    let transport = CurlTransport(environment: [:])
+
+    @Test("GET returns status, headers and body", arguments: [200, 204, 404, 500, 503])
+    func statusCodes(status: Int) async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(status: status, headers: [("X-Test", "yes")], text: status == 204 ? "" : "body-\(status)") }) { server in
+            let response = try await transport.send(HTTPRequest(url: server.baseURL + "/metrics"))
+            #expect(response.status == status)
+            #expect(response.header("x-test") == "yes")
+            #expect(String(decoding: response.body, as: UTF8.self) == (status == 204 ? "" : "body-\(status)"))
+            #expect(server.requests.first?.path == "/metrics")
+        }
+    }
+
+    @Test("POST, PUT and PATCH send the method, headers and body", arguments: [HTTPMethod.post, .put, .patch])
+    func methodsWithBody(method: HTTPMethod) async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "ok") }) { server in
+            let request = HTTPRequest(
+                method: method,
+                url: server.baseURL + "/write",
+                headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("X-Amz-Target", "a.b")],
+                body: Array(#"{"k":1}"#.utf8)
+            )
+            _ = try await transport.send(request)
+            let received = try #require(server.requests.first)
+            #expect(received.method == method.rawValue)
+            #expect(received.header("Content-Type") == "application/json")
+            #expect(received.header("X-Amz-Target") == "a.b")
+            #expect(received.bodyText == #"{"k":1}"#)
+            #expect(received.header("Expect") == nil)
+        }
+    }
+
+    @Test("a gzip body arrives compressed with Content-Encoding: gzip")
+    func gzipBody() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "ok") }) { server in
+            var request = HTTPRequest(method: .post, url: server.baseURL + "/", body: Array(String(repeating: "metric ", count: 500).utf8))
+            request.options.gzipBody = true
+            _ = try await transport.send(request)
+            let received = try #require(server.requests.first)
+            #expect(received.header("Content-Encoding") == "gzip")
+            #expect(received.body.count < 200)
+            #expect(Gzip.decompress(received.body).map { String(decoding: $0, as: UTF8.self) } == String(repeating: "metric ", count: 500))
+        }
+    }
+
+    @Test("a server slower than the timeout gives a timeout error")
+    func slowServerTimesOut() async throws {
+        try await withFakeServer(handler: { _ in
+            var response = FakeResponse(text: "late")
+            response.delay = .seconds(3)
+            return response
+        }) { server in
+            var request = HTTPRequest(url: server.baseURL + "/")
+            request.options.timeout = .milliseconds(300)
+            let started = ContinuousClock.now
+            let error = await #expect(throws: TransportError.self) { try await transport.send(request) }
+            #expect(error?.code == .timeout)
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test("a body over the cap is refused, with Content-Length and when chunked", arguments: [false, true])
+    func oversizeBody(chunked: Bool) async throws {
+        try await withFakeServer(handler: { _ in
+            var response = FakeResponse(body: [UInt8](repeating: 65, count: 200_000))
+            if chunked { response.chunkSize = 8192 }
+            return response
+        }) { server in
+            var request = HTTPRequest(url: server.baseURL + "/big")
+            request.options.maxBodyBytes = 50_000
+            let error = await #expect(throws: TransportError.self) { try await transport.send(request) }
+            #expect(error?.code == .bodyTooLarge)
+            request.options.maxBodyBytes = 300_000
+            let response = try await transport.send(request)
+            #expect(response.body.count == 200_000)
+        }
+    }
+
+    @Test("redirects are followed, and a redirect loop stops with an error")
+    func redirects() async throws {
+        try await withFakeServer(handler: { request in
+            switch request.path {
+            case "/old": FakeResponse(status: 302, headers: [("Location", "/new")])
+            case "/new": FakeResponse(text: "arrived")
+            default: FakeResponse(status: 302, headers: [("Location", "/loop")])
+            }
+        }) { server in
+            let response = try await transport.send(HTTPRequest(url: server.baseURL + "/old"))
+            #expect(response.status == 200)
+            #expect(String(decoding: response.body, as: UTF8.self) == "arrived")
+            #expect(response.redirectCount == 1)
+            #expect(response.effectiveURL.hasSuffix("/new"))
+            let error = await #expect(throws: TransportError.self) { try await transport.send(HTTPRequest(url: server.baseURL + "/loop")) }
+            #expect(error?.code == .tooManyRedirects)
+        }
+    }
+
+    @Test("a refused connection is reported as connect")
+    func connectionRefused() async throws {
+        let port = try await withFakeServer(handler: { _ in FakeResponse() }) { $0.port }
+        let error = await #expect(throws: TransportError.self) {
+            try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics"))
+        }
+        #expect(error?.code == .connect)
+    }
+
+    @Test("one slow server does not delay the others")
+    func slowDoesNotBlockFast() async throws {
+        try await withFakeServer(handler: { request in
+            var response = FakeResponse(text: request.path)
+            if request.path == "/slow" { response.delay = .seconds(2) }
+            return response
+        }) { server in
+            let clock = ContinuousClock()
+            let started = clock.now
+            try await withThrowingTaskGroup(of: (String, Duration).self) { group in
+                group.addTask {
+                    var request = HTTPRequest(url: server.baseURL + "/slow")
+                    request.options.timeout = .seconds(5)
+                    _ = try await transport.send(request)
+                    return ("slow", clock.now - started)
+                }
+                for index in 0..<8 {
+                    group.addTask {
+                        _ = try await transport.send(HTTPRequest(url: server.baseURL + "/fast\(index)"))
+                        return ("fast", clock.now - started)
+                    }
+                }
+                for try await (name, elapsed) in group {
+                    if name == "fast" { #expect(elapsed < .seconds(1), "fast request waited \(elapsed)") }
+                    if name == "slow" { #expect(elapsed >= .seconds(2)) }
+                }
+            }
+        }
+    }
+
+    @Test("sequential requests reuse one connection")
+    func connectionReuse() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "x") }) { server in
+            for _ in 0..<5 { _ = try await transport.send(HTTPRequest(url: server.baseURL + "/")) }
+            #expect(server.requests.count == 5)
+            #expect(server.connectionCount == 1)
+        }
+    }
+
+    @Test("file:// URLs are read, and a missing file is a file error")
+    func fileURLs() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("page.prom")
+        try Data("up 1\n".utf8).write(to: file)
+        let response = try await transport.send(HTTPRequest(url: file.absoluteString))
+        #expect(response.status == 200)
+        #expect(String(decoding: response.body, as: UTF8.self) == "up 1\n")
+        let error = await #expect(throws: TransportError.self) {
+            try await transport.send(HTTPRequest(url: directory.appendingPathComponent("missing.prom").absoluteString))
+        }
+        #expect(error?.code == .file)
+    }
+
+    @Test("an unsupported scheme is an invalid URL")
+    func badScheme() async throws {
+        let error = await #expect(throws: TransportError.self) { try await transport.send(HTTPRequest(url: "ftp://127.0.0.1/x")) }
+        #expect(error?.code == .invalidURL)
+    }
+
+    @Test("cancelling the task cancels the transfer promptly")
+    func cancellation() async throws {
+        try await withFakeServer(handler: { _ in
+            var response = FakeResponse(text: "late")
+            response.delay = .seconds(3)
+            return response
+        }) { server in
+            let task = Task { try await transport.send(HTTPRequest(url: server.baseURL + "/")) }
+            try await Task.sleep(for: .milliseconds(200))
+            let started = ContinuousClock.now
+            task.cancel()
+            let result = await task.result
+            #expect(ContinuousClock.now - started < .seconds(1))
+            guard case .failure(let error as TransportError) = result else {
+                Issue.record("expected a cancelled transfer, got \(result)")
+                return
+            }
+            #expect(error.code == .cancelled)
+        }
+    }
+
+    @Test("HTTP_PROXY (upper case) routes plain HTTP through the proxy; NO_PROXY bypasses it")
+    func proxyFromEnvironment() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "via proxy") }) { proxy in
+            try await withFakeServer(handler: { _ in FakeResponse(text: "direct") }) { origin in
+                let proxied = CurlTransport(environment: ["HTTP_PROXY": proxy.baseURL])
+                let response = try await proxied.send(HTTPRequest(url: origin.baseURL + "/metrics"))
+                #expect(String(decoding: response.body, as: UTF8.self) == "via proxy")
+                #expect(proxy.requests.first?.target == origin.baseURL + "/metrics")
+                #expect(origin.requests.isEmpty)
+
+                let bypassing = CurlTransport(environment: ["http_proxy": proxy.baseURL, "NO_PROXY": "localhost,127.0.0.1"])
+                let direct = try await bypassing.send(HTTPRequest(url: origin.baseURL + "/metrics"))
+                #expect(String(decoding: direct.body, as: UTF8.self) == "direct")
+                #expect(proxy.requests.count == 1)
+            }
+        }
+    }
+}
+
+@Suite("Proxy selection from the environment")
+struct ProxySettingsTests {
+    @Test("lower case wins over upper case, per scheme")
+    func precedence() {
+        let settings = ProxySettings(environment: [
+            "HTTP_PROXY": "http://upper:1", "http_proxy": "http://lower:1", "HTTPS_PROXY": "http://secure:2",
+        ])
+        #expect(settings.proxy(for: "http://example.test/x") == "http://lower:1")
+        #expect(settings.proxy(for: "https://example.test/x") == "http://secure:2")
+        #expect(settings.proxy(for: "file:///tmp/x") == nil)
+    }
+
+    @Test("NO_PROXY matches hosts, domain suffixes, ports and *")
+    func noProxy() {
+        let settings = ProxySettings(environment: ["HTTPS_PROXY": "http://p:3128", "NO_PROXY": ".internal, example.com:8443,10.0.0.1"])
+        #expect(settings.proxy(for: "https://a.internal/") == nil)
+        #expect(settings.proxy(for: "https://internal/") == nil)
+        #expect(settings.proxy(for: "https://example.com:8443/") == nil)
+        #expect(settings.proxy(for: "https://example.com/") == "http://p:3128")
+        #expect(settings.proxy(for: "https://10.0.0.1/") == nil)
+        #expect(settings.proxy(for: "https://notexample.com:8443/") == "http://p:3128")
+        #expect(ProxySettings(environment: ["HTTPS_PROXY": "http://p", "no_proxy": "*"]).proxy(for: "https://x/") == nil)
+    }
+
+    @Test("credentials and query strings never appear in error URLs")
+    func redaction() {
+        let error = TransportError(.connect, "refused", url: "https://user:s3cret@host.test/metrics?token=abc")
+        #expect(!error.description.contains("s3cret"))
+        #expect(!error.description.contains("abc"))
+        #expect(error.description.contains("host.test/metrics"))
+    }
+}
