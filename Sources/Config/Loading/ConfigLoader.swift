@@ -1,0 +1,286 @@
+import Foundation
+import Yams
+
+/// Reads and validates a config file. Every problem is reported at once, each with file, line,
+/// column and key path.
+package enum ConfigLoader {
+    package static func load(path: String, environment: [String: String]) throws(ConfigErrors) -> BridgeConfig {
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ConfigErrors([ConfigError(SourceLocation(file: path, line: 1, column: 1), "", "file is not valid UTF-8")])
+            }
+            text = decoded
+        } catch let error as ConfigErrors {
+            throw error
+        } catch {
+            throw ConfigErrors([
+                ConfigError(SourceLocation(file: path, line: 1, column: 1), "", "cannot read the config file", hint: "check the path given to --config"),
+            ])
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, source: path, environment: environment, baseDirectory: directory)
+    }
+
+    /// - Parameter baseDirectory: relative `file:` target URLs are resolved against it.
+    package static func parse(yaml: String, source: String, environment: [String: String], baseDirectory: String? = nil) throws(ConfigErrors) -> BridgeConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigErrors([ConfigError(SourceLocation(file: source, line: 1, column: 1), "", "the file is empty", hint: "see examples/quickstart.yaml")])
+            }
+            root = node
+        } catch let error as ConfigErrors {
+            throw error
+        } catch {
+            throw ConfigErrors([yamlSyntaxError(error, source: source)])
+        }
+        var reader = NodeReader(file: source, environment: environment)
+        var config = BridgeConfig(source: source)
+        let topKeys = ["scrape", "targets", "signals", "sinks"]
+        guard let top = reader.mapping(root, "", allowed: topKeys) else { throw ConfigErrors(reader.errors) }
+
+        if let scrape = top["scrape"] { config.scrape = readScrape(scrape.value, &reader) }
+        if let targets = top["targets"], let list = reader.sequence(targets.value, "targets") {
+            for (index, node) in list.enumerated() {
+                if let target = readTarget(node, "targets[\(index)]", &reader, baseDirectory: baseDirectory) { config.targets.append(target) }
+            }
+        }
+        if let signals = top["signals"], let list = reader.sequence(signals.value, "signals") {
+            for (index, node) in list.enumerated() {
+                if let signal = readSignal(node, "signals[\(index)]", &reader) { config.signals.append(signal) }
+            }
+        }
+        if let sinks = top["sinks"], let list = reader.sequence(sinks.value, "sinks") {
+            for (index, node) in list.enumerated() {
+                if let sink = readSink(node, "sinks[\(index)]", &reader) { config.sinks.append(sink) }
+            }
+        }
+        validate(config, root: root, top: top, &reader)
+        if !reader.errors.isEmpty {
+            throw ConfigErrors(reader.errors.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
+        }
+        return config
+    }
+
+    static func yamlSyntaxError(_ error: any Error, source: String) -> ConfigError {
+        if let yamlError = error as? YamlError {
+            switch yamlError {
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                .composer(let context, let problem, let mark, _):
+                let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+                return ConfigError(SourceLocation(file: source, line: mark.line, column: mark.column), "", "YAML syntax error: \(detail)")
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                return ConfigError(
+                    SourceLocation(file: source, line: context.mark.line, column: context.mark.column),
+                    "",
+                    "duplicate keys: \(duplicates.joined(separator: ", "))"
+                )
+            default: break
+            }
+        }
+        return ConfigError(SourceLocation(file: source, line: 1, column: 1), "", "YAML error: \(error)")
+    }
+
+    // MARK: sections
+
+    static func readScrape(_ node: Node, _ reader: inout NodeReader) -> ScrapeSettings {
+        var settings = ScrapeSettings()
+        guard let entries = reader.mapping(node, "scrape", allowed: ["interval", "timeout", "max_body_bytes"]) else { return settings }
+        if let entry = entries["interval"], let value = reader.duration(entry.value, "scrape.interval") {
+            if value <= .zero { reader.error(entry.value, "scrape.interval", "must be greater than zero") } else { settings.interval = value }
+        }
+        if let entry = entries["timeout"], let value = reader.duration(entry.value, "scrape.timeout") {
+            if value <= .zero { reader.error(entry.value, "scrape.timeout", "must be greater than zero") } else { settings.timeout = value }
+        }
+        if let entry = entries["max_body_bytes"], let value = reader.byteSize(entry.value, "scrape.max_body_bytes") {
+            if value < 1024 { reader.error(entry.value, "scrape.max_body_bytes", "must be at least 1KiB") } else { settings.maxBodyBytes = value }
+        }
+        if settings.timeout > settings.interval {
+            reader.error(entries["timeout"]?.value ?? node, "scrape.timeout", "is longer than scrape.interval (\(DurationParser.format(settings.interval)))", hint: "a scrape must finish before the next tick")
+        }
+        return settings
+    }
+
+    static func readTarget(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?) -> TargetConfig? {
+        guard let entries = reader.mapping(node, path, allowed: ["name", "url", "headers", "timeout", "tls", "format"]) else { return nil }
+        let name = reader.requiredString(entries, "name", path, parent: node)
+        var url = reader.requiredString(entries, "url", path, parent: node)
+        if let text = url, let urlNode = entries["url"]?.value {
+            url = normalizeURL(text, node: urlNode, path: "\(path).url", &reader, baseDirectory: baseDirectory)
+        }
+        var headers: [(name: String, value: Secret)] = []
+        if let entry = entries["headers"] {
+            for (headerName, value, valueNode) in reader.stringMap(entry.value, "\(path).headers") {
+                if headerName.isEmpty || headerName.contains(where: { $0 == ":" || $0 == " " || $0 == "\n" || $0 == "\r" }) {
+                    reader.error(entry.value, "\(path).headers.\(headerName)", "is not a valid header name")
+                } else if value.contains("\n") || value.contains("\r") {
+                    reader.error(valueNode, "\(path).headers.\(headerName)", "header values cannot contain line breaks")
+                } else {
+                    headers.append((headerName, Secret(value)))
+                }
+            }
+        }
+        var timeout: Duration? = nil
+        if let entry = entries["timeout"] { timeout = reader.duration(entry.value, "\(path).timeout") }
+        var tls = TLSSettings()
+        if let entry = entries["tls"], let tlsEntries = reader.mapping(entry.value, "\(path).tls", allowed: ["insecure_skip_verify", "ca_file"]) {
+            if let flag = tlsEntries["insecure_skip_verify"] { tls.insecureSkipVerify = reader.bool(flag.value, "\(path).tls.insecure_skip_verify") ?? false }
+            if let ca = tlsEntries["ca_file"], let file = reader.string(ca.value, "\(path).tls.ca_file") {
+                let resolved = file.hasPrefix("/") || baseDirectory == nil ? file : "\(baseDirectory!)/\(file)"
+                if !FileManager.default.fileExists(atPath: resolved) {
+                    reader.error(ca.value, "\(path).tls.ca_file", "file `\(file)` does not exist")
+                }
+                tls.caFile = resolved
+            }
+        }
+        var format = PageFormat.auto
+        if let entry = entries["format"] { format = reader.choice(entry.value, "\(path).format", as: PageFormat.self) ?? .auto }
+        guard let name, let url else { return nil }
+        return TargetConfig(name: name, url: url, headers: headers, timeout: timeout, tls: tls, format: format, location: reader.location(node))
+    }
+
+    /// Accepts http(s):// and file:// URLs, and `file:relative/path` resolved against the
+    /// config file's directory (so examples work from any working directory).
+    static func normalizeURL(_ text: String, node: Node, path: String, _ reader: inout NodeReader, baseDirectory: String?) -> String? {
+        let lowered = text.lowercased()
+        if lowered.hasPrefix("file:") && !lowered.hasPrefix("file://") {
+            let relative = String(text.dropFirst(5))
+            let absolute = relative.hasPrefix("/") ? relative : "\(baseDirectory ?? FileManager.default.currentDirectoryPath)/\(relative)"
+            return URL(fileURLWithPath: absolute).standardizedFileURL.absoluteString
+        }
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
+            reader.error(node, path, "`\(RedactedText.url(text))` is not a valid URL", hint: "e.g. http://127.0.0.1:9100/metrics or file:metrics.prom")
+            return nil
+        }
+        switch scheme {
+        case "http", "https":
+            if (components.host ?? "").isEmpty {
+                reader.error(node, path, "URL has no host")
+                return nil
+            }
+        case "file": break
+        default:
+            reader.error(node, path, "scheme `\(scheme)` is not supported", hint: "use http, https or file")
+            return nil
+        }
+        return text
+    }
+
+    static func readSignal(_ node: Node, _ path: String, _ reader: inout NodeReader) -> SignalConfig? {
+        guard let entries = reader.mapping(node, path, allowed: ["name", "expr", "buffer", "min", "max", "round", "labels"]) else { return nil }
+        let name = reader.requiredString(entries, "name", path, parent: node)
+        if let name, let nameNode = entries["name"]?.value, !isMetricName(name) {
+            reader.error(nameNode, "\(path).name", "`\(name)` is not a valid metric name", hint: "use letters, digits, _ and :, not starting with a digit")
+        }
+        let expr = reader.requiredString(entries, "expr", path, parent: node)
+        var buffer = 0.0
+        if let entry = entries["buffer"], let value = reader.double(entry.value, "\(path).buffer") {
+            if value <= -1 { reader.error(entry.value, "\(path).buffer", "must be greater than -1 (the value is multiplied by 1 + buffer)") } else { buffer = value }
+        }
+        var minimum: Double? = nil
+        var maximum: Double? = nil
+        if let entry = entries["min"], !NodeReader.isNull(entry.value) { minimum = reader.double(entry.value, "\(path).min") }
+        if let entry = entries["max"], !NodeReader.isNull(entry.value) { maximum = reader.double(entry.value, "\(path).max") }
+        if let minimum, let maximum, minimum > maximum, let entry = entries["max"] {
+            reader.error(entry.value, "\(path).max", "is smaller than min (\(minimum))")
+        }
+        var rounding = Rounding.none
+        if let entry = entries["round"] { rounding = reader.choice(entry.value, "\(path).round", as: Rounding.self) ?? .none }
+        var labels: [String: String] = [:]
+        if let entry = entries["labels"] {
+            for (labelName, value, _) in reader.stringMap(entry.value, "\(path).labels") {
+                if !isLabelName(labelName) || labelName.hasPrefix("__") {
+                    reader.error(entry.value, "\(path).labels.\(labelName)", "is not a valid label name")
+                } else {
+                    labels[labelName] = value
+                }
+            }
+        }
+        guard let name, let expr else { return nil }
+        let exprNode = entries["expr"]!.value
+        var exprLocation = reader.location(exprNode)
+        if case .scalar(let scalar) = exprNode, scalar.style == .singleQuoted || scalar.style == .doubleQuoted {
+            exprLocation.column += 1  // point at the first character inside the quotes
+        }
+        return SignalConfig(name: name, expr: expr, buffer: buffer, min: minimum, max: maximum, round: rounding, labels: labels, location: reader.location(node), exprLocation: exprLocation)
+    }
+
+    static func readSink(_ node: Node, _ path: String, _ reader: inout NodeReader) -> SinkConfig? {
+        guard case .mapping = node else {
+            reader.error(node, path, "expected a mapping with at least `type`")
+            return nil
+        }
+        guard let typeEntries = reader.mapping(node, path, allowed: []), let typeEntry = typeEntries["type"] else {
+            reader.error(node, "\(path).type", "is required", hint: "one of \(SinkConfig.knownTypes.joined(separator: ", "))")
+            return nil
+        }
+        guard let type = reader.string(typeEntry.value, "\(path).type") else { return nil }
+        switch type {
+        case "stdout":
+            guard let entries = reader.mapping(node, path, allowed: ["type", "name", "format"]) else { return nil }
+            let name = entries["name"].flatMap { reader.string($0.value, "\(path).name") } ?? "stdout"
+            var format = StdoutFormat.text
+            if let entry = entries["format"] { format = reader.choice(entry.value, "\(path).format", as: StdoutFormat.self) ?? .text }
+            return .stdout(name: name, format: format, location: reader.location(node))
+        default:
+            if SinkConfig.plannedTypes.contains(type) {
+                reader.error(typeEntry.value, "\(path).type", "sink type `\(type)` is not available in this build yet", hint: "available: \(SinkConfig.knownTypes.joined(separator: ", "))")
+            } else {
+                let all = SinkConfig.knownTypes + SinkConfig.plannedTypes
+                reader.error(typeEntry.value, "\(path).type", "unknown sink type `\(type)`", hint: nearest(type, in: all).map { "did you mean `\($0)`?" } ?? "available: \(SinkConfig.knownTypes.joined(separator: ", "))")
+            }
+            return nil
+        }
+    }
+
+    // MARK: whole-config rules
+
+    static func validate(_ config: BridgeConfig, root: Node, top: [String: (key: Node, value: Node)], _ reader: inout NodeReader) {
+        if config.targets.isEmpty, reader.errors.isEmpty {
+            reader.error(top["targets"]?.key ?? root, "targets", "at least one target is required")
+        }
+        if config.signals.isEmpty, reader.errors.isEmpty {
+            reader.error(top["signals"]?.key ?? root, "signals", "at least one signal is required")
+        }
+        var targetNames: [String: SourceLocation] = [:]
+        for (index, target) in config.targets.enumerated() {
+            if let first = targetNames[target.name] {
+                reader.errors.append(ConfigError(target.location, "targets[\(index)].name", "target name `\(target.name)` is already used at line \(first.line)"))
+            }
+            targetNames[target.name] = target.location
+        }
+        var signalNames: [String: SourceLocation] = [:]
+        for (index, signal) in config.signals.enumerated() {
+            if let first = signalNames[signal.name] {
+                reader.errors.append(ConfigError(signal.location, "signals[\(index)].name", "signal name `\(signal.name)` is already used at line \(first.line)"))
+            }
+            signalNames[signal.name] = signal.location
+        }
+        var sinkNames: [String: SourceLocation] = [:]
+        for (index, sink) in config.sinks.enumerated() {
+            if let first = sinkNames[sink.name] {
+                reader.errors.append(ConfigError(sink.location, "sinks[\(index)].name", "sink name `\(sink.name)` is already used at line \(first.line)", hint: "give each sink a distinct `name`"))
+            }
+            sinkNames[sink.name] = sink.location
+        }
+    }
+
+    static func isMetricName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || first == "_" || first == ":" else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == ":") }
+    }
+
+    static func isLabelName(_ name: String) -> Bool {
+        isMetricName(name) && !name.contains(":")
+    }
+}
+
+/// Strips credentials from URL text shown in errors.
+enum RedactedText {
+    static func url(_ text: String) -> String {
+        guard let at = text.firstIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound < at else { return text }
+        return String(text[..<scheme.upperBound]) + "[REDACTED]" + String(text[at...])
+    }
+}

@@ -1,0 +1,129 @@
+/// The whole configuration, validated. Defaults are stated on each field.
+package struct BridgeConfig: Sendable {
+    /// Path of the file it was read from (for messages).
+    package var source: String
+    package var scrape: ScrapeSettings
+    package var targets: [TargetConfig]
+    package var signals: [SignalConfig]
+    package var sinks: [SinkConfig]
+
+    package init(source: String, scrape: ScrapeSettings = ScrapeSettings(), targets: [TargetConfig] = [], signals: [SignalConfig] = [], sinks: [SinkConfig] = []) {
+        self.source = source
+        self.scrape = scrape
+        self.targets = targets
+        self.signals = signals
+        self.sinks = sinks
+    }
+}
+
+package struct ScrapeSettings: Sendable, Equatable {
+    /// How often a tick runs. Default 15s.
+    package var interval: Duration = .seconds(15)
+    /// Per-target time limit for one scrape. Default 5s; must not exceed `interval`.
+    package var timeout: Duration = .seconds(5)
+    /// Largest page accepted from one target, after decompression. Default 10 MiB.
+    package var maxBodyBytes: Int = 10 << 20
+
+    package init() {}
+}
+
+package enum PageFormat: String, Sendable, CaseIterable {
+    /// Choose by `Content-Type` (files: by extension, or `# EOF` at the end).
+    case auto
+    case prometheus
+    case openmetrics
+}
+
+package struct TLSSettings: Sendable, Equatable {
+    /// Turn certificate verification off for this one target. Default false.
+    package var insecureSkipVerify = false
+    /// Extra CA bundle (PEM) trusted for this target.
+    package var caFile: String? = nil
+
+    package init() {}
+}
+
+package struct TargetConfig: Sendable {
+    /// Becomes the `job` label of every series from this target.
+    package var name: String
+    package var url: String
+    /// Header values are secrets: they are never printed.
+    package var headers: [(name: String, value: Secret)]
+    /// Overrides `scrape.timeout` for this target.
+    package var timeout: Duration?
+    package var tls: TLSSettings
+    package var format: PageFormat
+    package var location: SourceLocation
+
+    package init(name: String, url: String, headers: [(name: String, value: Secret)] = [], timeout: Duration? = nil, tls: TLSSettings = TLSSettings(), format: PageFormat = .auto, location: SourceLocation) {
+        self.name = name
+        self.url = url
+        self.headers = headers
+        self.timeout = timeout
+        self.tls = tls
+        self.format = format
+        self.location = location
+    }
+}
+
+package enum Rounding: String, Sendable, CaseIterable {
+    case none, ceil, floor, round
+}
+
+package struct SignalConfig: Sendable {
+    package var name: String
+    package var expr: String
+    /// Published value = value × (1 + buffer). Default 0.
+    package var buffer: Double
+    package var min: Double?
+    package var max: Double?
+    package var round: Rounding
+    /// Static labels added to every series of this signal.
+    package var labels: [String: String]
+    package var location: SourceLocation
+    /// Where the expression text starts, so expression errors can point into the file.
+    package var exprLocation: SourceLocation
+
+    package init(name: String, expr: String, buffer: Double = 0, min: Double? = nil, max: Double? = nil, round: Rounding = .none, labels: [String: String] = [:], location: SourceLocation, exprLocation: SourceLocation) {
+        self.name = name
+        self.expr = expr
+        self.buffer = buffer
+        self.min = min
+        self.max = max
+        self.round = round
+        self.labels = labels
+        self.location = location
+        self.exprLocation = exprLocation
+    }
+}
+
+package enum StdoutFormat: String, Sendable, CaseIterable {
+    case text, json
+}
+
+package enum SinkConfig: Sendable {
+    case stdout(name: String, format: StdoutFormat, location: SourceLocation)
+
+    package var name: String {
+        switch self {
+        case .stdout(let name, _, _): name
+        }
+    }
+
+    package var type: String {
+        switch self {
+        case .stdout: "stdout"
+        }
+    }
+
+    package var location: SourceLocation {
+        switch self {
+        case .stdout(_, _, let location): location
+        }
+    }
+
+    /// Sink types this build knows.
+    package static let knownTypes = ["stdout"]
+    /// Sink types planned but not in this build (so the error can say so).
+    package static let plannedTypes = ["emf", "prometheus", "cloudwatch", "azure_monitor", "google_monitoring", "cloud_run"]
+}

@@ -1,0 +1,81 @@
+import Exposition
+import Foundation
+import Transport
+
+/// What to scrape and how. Header values are already revealed secrets: never log them.
+package struct ScrapeTarget: Sendable {
+    package enum Format: Sendable { case auto, prometheus, openMetrics }
+
+    package var name: String
+    package var url: String
+    package var headers: [HTTPHeader]
+    package var timeout: Duration
+    package var maxBodyBytes: Int
+    package var verifyTLS: Bool
+    package var caFile: String?
+    package var format: Format
+
+    package init(name: String, url: String, headers: [HTTPHeader] = [], timeout: Duration = .seconds(5), maxBodyBytes: Int = 10 << 20, verifyTLS: Bool = true, caFile: String? = nil, format: Format = .auto) {
+        self.name = name
+        self.url = url
+        self.headers = headers
+        self.timeout = timeout
+        self.maxBodyBytes = maxBodyBytes
+        self.verifyTLS = verifyTLS
+        self.caFile = caFile
+        self.format = format
+    }
+
+    /// The `instance` label: host:port for HTTP(S), the path for files (as Prometheus' file SD would).
+    package var instance: String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else { return url }
+        if scheme == "file" { return components.path }
+        let host = components.host ?? ""
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// Why a scrape failed. `code` is bounded (metric label safe).
+package struct ScrapeError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Code: String, Sendable {
+        case transport
+        case httpStatus = "http_status"
+        case parse
+    }
+
+    package var code: Code
+    /// For transport failures, the transport's own code (timeout, connect, body_too_large, ...).
+    package var reason: String
+    package var message: String
+
+    package init(code: Code, reason: String, message: String) {
+        self.code = code
+        self.reason = reason
+        self.message = message
+    }
+
+    package var description: String { message }
+}
+
+/// One target's scrape: its page (or why there is none) and the series it contributes,
+/// which always include a synthetic `up`.
+package struct ScrapeResult: Sendable {
+    package var target: String
+    package var instance: String
+    package var outcome: Result<ExpositionPage, ScrapeError>
+    package var duration: Duration
+    /// Series labelled with job/instance, plus `up`, `scrape_duration_seconds` and
+    /// `scrape_samples_scraped`, as Prometheus adds them.
+    package var samples: [Sample]
+
+    package var isUp: Bool {
+        if case .success = outcome { return true }
+        return false
+    }
+
+    package var error: ScrapeError? {
+        if case .failure(let error) = outcome { return error }
+        return nil
+    }
+}

@@ -1,0 +1,127 @@
+import Exposition
+import Foundation
+import Logging
+import Transport
+
+/// Fetches and parses targets. A failed target yields `up 0` and no other series; a malformed
+/// page is rejected whole, never half-used.
+package struct Scraper: Sendable {
+    let transport: any HTTPTransport
+    let logger: Logger
+
+    package init(transport: any HTTPTransport, logger: Logger) {
+        self.transport = transport
+        self.logger = logger
+    }
+
+    /// Scrapes every target concurrently; results come back in target order.
+    package func scrapeAll(_ targets: [ScrapeTarget]) async -> [ScrapeResult] {
+        await withTaskGroup(of: (Int, ScrapeResult).self) { group in
+            for (index, target) in targets.enumerated() {
+                group.addTask { (index, await scrape(target)) }
+            }
+            var results = [ScrapeResult?](repeating: nil, count: targets.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+    }
+
+    package func scrape(_ target: ScrapeTarget) async -> ScrapeResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let outcome = await fetchAndParse(target)
+        let duration = clock.now - started
+        var samples: [Sample] = []
+        let job = target.name
+        let instance = target.instance
+        if case .success(let page) = outcome {
+            samples.reserveCapacity(page.samples.count + 3)
+            for sample in page.samples {
+                samples.append(Sample(labels: Scraper.attach(sample.labels, job: job, instance: instance), value: sample.value, timestamp: sample.timestamp))
+            }
+        }
+        let scrapedCount = samples.count
+        let base = Labels([("job", job), ("instance", instance)])
+        samples.append(Sample(labels: base.setting(Labels.metricName, to: "up"), value: outcome.isSuccess ? 1 : 0))
+        samples.append(Sample(labels: base.setting(Labels.metricName, to: "scrape_duration_seconds"), value: duration.secondsDouble))
+        samples.append(Sample(labels: base.setting(Labels.metricName, to: "scrape_samples_scraped"), value: Double(scrapedCount)))
+        switch outcome {
+        case .success(let page):
+            logger.debug("scraped target", metadata: ["target": "\(job)", "samples": "\(page.samples.count)", "format": "\(page.format)", "duration_ms": "\(duration.milliseconds)"])
+            if page.duplicatesDropped > 0 {
+                logger.warning("target exposes duplicate series; kept the first of each", metadata: ["target": "\(job)", "duplicates": "\(page.duplicatesDropped)"])
+            }
+        case .failure(let error):
+            logger.warning("scrape failed", metadata: ["target": "\(job)", "error.code": "\(error.code.rawValue)", "reason": "\(error.reason)", "error": "\(error.message)"])
+        }
+        return ScrapeResult(target: job, instance: instance, outcome: outcome, duration: duration, samples: samples)
+    }
+
+    /// Prometheus' `honor_labels: false`: target labels win, clashing page labels become `exported_*`.
+    static func attach(_ labels: Labels, job: String, instance: String) -> Labels {
+        var result = labels
+        for (name, value) in [("job", job), ("instance", instance)] {
+            if let existing = result[name] {
+                result = result.setting("exported_" + name, to: existing)
+            }
+            result = result.setting(name, to: value)
+        }
+        return result
+    }
+
+    func fetchAndParse(_ target: ScrapeTarget) async -> Result<ExpositionPage, ScrapeError> {
+        var request = HTTPRequest(url: target.url)
+        request.headers = [HTTPHeader("Accept", ExpositionFormat.acceptHeader)] + target.headers
+        request.headers.append(HTTPHeader("X-Prometheus-Scrape-Timeout-Seconds", String(target.timeout.secondsDouble)))
+        request.options.timeout = target.timeout
+        request.options.connectTimeout = min(target.timeout, .seconds(5))
+        request.options.maxBodyBytes = target.maxBodyBytes
+        request.options.verifyTLS = target.verifyTLS
+        request.options.caFile = target.caFile
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            return .failure(ScrapeError(code: .transport, reason: error.code.rawValue, message: "target \(target.name): \(error.message) (\(error.url))"))
+        }
+        guard response.isSuccess else {
+            return .failure(ScrapeError(code: .httpStatus, reason: String(response.status), message: "target \(target.name) answered HTTP \(response.status) (\(RedactedURL.display(target.url)))"))
+        }
+        let format: ExpositionFormat
+        switch target.format {
+        case .prometheus: format = .prometheusText
+        case .openMetrics: format = .openMetrics
+        case .auto:
+            if target.url.lowercased().hasPrefix("file:") {
+                format = ExpositionFormat.sniff(response.body, path: target.url)
+            } else {
+                format = ExpositionFormat.from(contentType: response.header("Content-Type"))
+            }
+        }
+        do {
+            return .success(try ExpositionParser.parse(response.body, format: format))
+        } catch {
+            let formatName = format == .openMetrics ? "OpenMetrics" : "Prometheus text"
+            return .failure(ScrapeError(code: .parse, reason: error.code.rawValue, message: "target \(target.name): malformed \(formatName) page, \(error); the whole page was ignored"))
+        }
+    }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
+}
+
+extension Duration {
+    package var secondsDouble: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    package var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
