@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "ScalebridgeCLI",
             dependencies: [
-                "Bridge", "Config", "Query", "Transport",
+                "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -104,11 +104,38 @@ package enum ConfigLoader {
     }
 
     static func readTarget(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?) -> TargetConfig? {
-        guard let entries = reader.mapping(node, path, allowed: ["name", "url", "headers", "timeout", "tls", "format"]) else { return nil }
+        guard let entries = reader.mapping(node, path, allowed: ["name", "url", "urls", "headers", "timeout", "tls", "format"]) else { return nil }
         let name = reader.requiredString(entries, "name", path, parent: node)
-        var url = reader.requiredString(entries, "url", path, parent: node)
-        if let text = url, let urlNode = entries["url"]?.value {
-            url = normalizeURL(text, node: urlNode, path: "\(path).url", &reader, baseDirectory: baseDirectory)
+        var urls: [String] = []
+        var urlsValid = true
+        switch (entries["url"], entries["urls"]) {
+        case (.some, .some):
+            reader.error(entries["urls"]!.key, "\(path).urls", "give either `url` or `urls`, not both")
+            urlsValid = false
+        case (.some(let entry), nil):
+            if let text = reader.requiredString(entries, "url", path, parent: node),
+                let url = normalizeURL(text, node: entry.value, path: "\(path).url", &reader, baseDirectory: baseDirectory)
+            {
+                urls = [url]
+            } else {
+                urlsValid = false
+            }
+        case (nil, .some(let entry)):
+            let list = reader.sequence(entry.value, "\(path).urls") ?? []
+            if list.isEmpty { reader.error(entry.value, "\(path).urls", "must list at least one URL") }
+            for (index, item) in list.enumerated() {
+                if let text = reader.string(item, "\(path).urls[\(index)]"),
+                    let url = normalizeURL(text, node: item, path: "\(path).urls[\(index)]", &reader, baseDirectory: baseDirectory)
+                {
+                    urls.append(url)
+                } else {
+                    urlsValid = false
+                }
+            }
+            urlsValid = urlsValid && !list.isEmpty
+        case (nil, nil):
+            reader.error(node, "\(path).url", "is required", hint: "give `url`, or `urls` for several instances of one job")
+            urlsValid = false
         }
         var headers: [(name: String, value: Secret)] = []
         if let entry = entries["headers"] {
@@ -137,8 +164,8 @@ package enum ConfigLoader {
         }
         var format = PageFormat.auto
         if let entry = entries["format"] { format = reader.choice(entry.value, "\(path).format", as: PageFormat.self) ?? .auto }
-        guard let name, let url else { return nil }
-        return TargetConfig(name: name, url: url, headers: headers, timeout: timeout, tls: tls, format: format, location: reader.location(node))
+        guard let name, urlsValid else { return nil }
+        return TargetConfig(name: name, urls: urls, headers: headers, timeout: timeout, tls: tls, format: format, location: reader.location(node))
     }
 
     /// Accepts http(s):// and file:// URLs, and `file:relative/path` resolved against the

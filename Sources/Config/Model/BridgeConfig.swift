@@ -46,7 +46,8 @@ package struct TLSSettings: Sendable, Equatable {
 package struct TargetConfig: Sendable {
     /// Becomes the `job` label of every series from this target.
     package var name: String
-    package var url: String
+    /// One URL per instance of this job (`url:` or `urls:` in the file).
+    package var urls: [String]
     /// Header values are secrets: they are never printed.
     package var headers: [(name: String, value: Secret)]
     /// Overrides `scrape.timeout` for this target.
@@ -55,9 +56,9 @@ package struct TargetConfig: Sendable {
     package var format: PageFormat
     package var location: SourceLocation
 
-    package init(name: String, url: String, headers: [(name: String, value: Secret)] = [], timeout: Duration? = nil, tls: TLSSettings = TLSSettings(), format: PageFormat = .auto, location: SourceLocation) {
+    package init(name: String, urls: [String], headers: [(name: String, value: Secret)] = [], timeout: Duration? = nil, tls: TLSSettings = TLSSettings(), format: PageFormat = .auto, location: SourceLocation) {
         self.name = name
-        self.url = url
+        self.urls = urls
         self.headers = headers
         self.timeout = timeout
         self.tls = tls

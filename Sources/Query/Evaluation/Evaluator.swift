@@ -30,7 +30,7 @@ package struct Snapshot: Sendable {
         byName = index
     }
 
-    func select(_ selector: VectorSelector) -> [Sample] {
+    package func select(_ selector: VectorSelector) -> [Sample] {
         let candidates = selector.metricName.map { byName[$0] ?? [] } ?? samples
         return candidates.filter { sample in
             selector.matchers.allSatisfy { $0.matches(sample.labels[$0.name] ?? "") }

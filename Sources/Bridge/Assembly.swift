@@ -1,0 +1,102 @@
+import Config
+import Exposition
+import Foundation
+import Logging
+import Pipeline
+import Query
+import Scrape
+import Sinks
+import Transport
+
+/// The composition root: turns a validated config into running parts. The only place that
+/// names concrete sinks.
+package enum Assembly {
+    /// Compiles every signal's expression; errors point into the config file.
+    package static func signals(_ config: BridgeConfig) throws(ConfigErrors) -> [SignalDefinition] {
+        var errors: [ConfigError] = []
+        var definitions: [SignalDefinition] = []
+        for (index, signal) in config.signals.enumerated() {
+            do {
+                let query = try CompiledQuery(signal.expr)
+                definitions.append(
+                    SignalDefinition(
+                        name: signal.name,
+                        query: query,
+                        buffer: signal.buffer,
+                        min: signal.min,
+                        max: signal.max,
+                        rounding: SignalDefinition.Rounding(rawValue: signal.round.rawValue) ?? .none,
+                        labels: signal.labels
+                    )
+                )
+            } catch {
+                errors.append(
+                    ConfigError(
+                        expressionLocation(signal, column: error.column),
+                        "signals[\(index)].expr",
+                        "\(error.message)\n      \(signal.expr.replacingOccurrences(of: "\n", with: " "))\n      \(String(repeating: " ", count: max(0, error.column - 1)))^"
+                    )
+                )
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return definitions
+    }
+
+    static func expressionLocation(_ signal: SignalConfig, column: Int) -> SourceLocation {
+        let prefix = signal.expr.unicodeScalars.prefix(max(0, column - 1))
+        let newlines = prefix.filter { $0 == "\n" }.count
+        var location = signal.exprLocation
+        if newlines == 0 {
+            location.column += column - 1
+        } else {
+            location.line += newlines + 1
+            location.column = prefix.count - (prefix.lastIndex(of: "\n").map { prefix.distance(from: prefix.startIndex, to: $0) + 1 } ?? 0) + 1
+        }
+        return location
+    }
+
+    package static func targets(_ config: BridgeConfig) -> [ScrapeTarget] {
+        config.targets.flatMap { target in
+            target.urls.map { url in targetFor(target, url: url, config: config) }
+        }
+    }
+
+    static func targetFor(_ target: TargetConfig, url: String, config: BridgeConfig) -> ScrapeTarget {
+            ScrapeTarget(
+                name: target.name,
+                url: url,
+                headers: target.headers.map { HTTPHeader($0.name, $0.value.reveal()) },
+                timeout: target.timeout ?? config.scrape.timeout,
+                maxBodyBytes: config.scrape.maxBodyBytes,
+                verifyTLS: !target.tls.insecureSkipVerify,
+                caFile: target.tls.caFile,
+                format: {
+                    switch target.format {
+                    case .auto: .auto
+                    case .prometheus: .prometheus
+                    case .openmetrics: .openMetrics
+                    }
+                }()
+            )
+    }
+
+    package static func sinks(_ config: BridgeConfig, write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput) -> [any MetricSink] {
+        config.sinks.map { sink -> any MetricSink in
+            switch sink {
+            case .stdout(let name, let format, _):
+                StdoutSink(name: name, format: format == .json ? .json : .text, write: write)
+            }
+        }
+    }
+
+    package static func tick(_ config: BridgeConfig, transport: any HTTPTransport, logger: Logger, write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput) throws(ConfigErrors) -> Tick {
+        Tick(
+            targets: targets(config),
+            signals: try signals(config),
+            sinks: sinks(config, write: write),
+            scraper: Scraper(transport: transport, logger: logger),
+            logger: logger
+        )
+    }
+}

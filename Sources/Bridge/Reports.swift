@@ -1,0 +1,143 @@
+import Config
+import Exposition
+import Foundation
+import Pipeline
+import Query
+import Scrape
+import Sinks
+import Transport
+
+/// `check`: what the config will do, without touching the network.
+package enum CheckReport {
+    package static func render(_ config: BridgeConfig, signals: [SignalDefinition]) -> String {
+        var out = "config \(config.source) is valid\n"
+        out += "scrape: every \(DurationParser.format(config.scrape.interval)), timeout \(DurationParser.format(config.scrape.timeout)), pages up to \(config.scrape.maxBodyBytes) bytes\n"
+        out += "targets (\(config.targets.count)):\n"
+        for target in config.targets {
+            var extras: [String] = []
+            if target.format != .auto { extras.append("format \(target.format.rawValue)") }
+            if let timeout = target.timeout { extras.append("timeout \(DurationParser.format(timeout))") }
+            if target.tls.insecureSkipVerify { extras.append("TLS VERIFICATION OFF") }
+            if let ca = target.tls.caFile { extras.append("ca_file \(ca)") }
+            if !target.headers.isEmpty { extras.append("headers: " + target.headers.map { "\($0.name): \($0.value)" }.joined(separator: ", ")) }
+            out += "  \(target.name)  \(target.urls.map(RedactedURL.display).joined(separator: ", "))\(extras.isEmpty ? "" : "  (" + extras.joined(separator: "; ") + ")")\n"
+        }
+        out += "signals (\(signals.count)):\n"
+        for signal in signals {
+            out += "  \(signal.name) = \(signal.query.text.replacingOccurrences(of: "\n", with: " "))\n"
+            out += "    then: \(postProcessing(signal))\n"
+        }
+        out += "sinks (\(config.sinks.count)):\n"
+        for sink in config.sinks {
+            switch sink {
+            case .stdout(let name, let format, _): out += "  \(name)  stdout, \(format.rawValue)\n"
+            }
+        }
+        if config.sinks.isEmpty { out += "  (none: values are computed but not published)\n" }
+        return out
+    }
+
+    static func postProcessing(_ signal: SignalDefinition) -> String {
+        var steps: [String] = []
+        if signal.buffer != 0 { steps.append("× (1 + \(ValueFormat.prometheus(signal.buffer)))") }
+        if signal.rounding != .none { steps.append(signal.rounding.rawValue) }
+        if signal.min != nil || signal.max != nil {
+            steps.append("clamp to [\(signal.min.map(ValueFormat.prometheus) ?? "-Inf"), \(signal.max.map(ValueFormat.prometheus) ?? "+Inf")]")
+        }
+        return steps.isEmpty ? "published as computed" : steps.joined(separator: ", then ")
+    }
+}
+
+/// `explain`: one cycle as a dry run, step by step. Never shows secrets.
+package enum ExplainReport {
+    package static func render(_ report: Tick.Report, tick: Tick) -> String {
+        var out = "scrape at \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(report.time) / 1000))):\n"
+        for scrape in report.scrapes {
+            switch scrape.outcome {
+            case .success(let page):
+                out += "  \(scrape.target)  up  \(page.samples.count) samples (\(page.format == .openMetrics ? "OpenMetrics" : "text")) in \(scrape.duration.milliseconds) ms  instance=\(scrape.instance)\n"
+            case .failure(let error):
+                out += "  \(scrape.target)  DOWN  \(error.code.rawValue)/\(error.reason): \(error.message)\n"
+            }
+        }
+        let snapshot = Snapshot(samples: report.scrapes.flatMap(\.samples), time: report.time)
+        for (signal, outcome) in zip(tick.signals, report.signals) {
+            out += "signal \(signal.name) = \(signal.query.text.replacingOccurrences(of: "\n", with: " "))\n"
+            for selector in uniqueSelectors(signal.query.expression) {
+                let matched = snapshot.select(selector)
+                out += "  input \(describe(selector)): \(matched.count) series\n"
+                for sample in matched.prefix(5) {
+                    out += "    \(sample.labels) \(ValueFormat.prometheus(sample.value))\n"
+                }
+                if matched.count > 5 { out += "    … \(matched.count - 5) more\n" }
+            }
+            switch outcome.status {
+            case .ok:
+                for series in outcome.series {
+                    out += "  result \(series.labels.isEmpty ? "{}" : series.labels.description): \(describe(series.steps, signal))\n"
+                }
+            case .noData:
+                out += "  result: NO DATA (the expression matched no series; nothing will be published, never 0)\n"
+            case .failed(let message):
+                out += "  result: FAILED \(message)\n"
+            }
+        }
+        for sink in tick.sinks {
+            out += "sink \(sink.name) (\(sink.type)) would send \(report.publication.points.count) point(s):\n"
+            let body = sink.describe(report.publication)
+            if !body.isEmpty { out += body + "\n" }
+        }
+        return out
+    }
+
+    static func uniqueSelectors(_ expression: Query.Expression) -> [VectorSelector] {
+        var seen: Set<String> = []
+        return expression.selectors.filter { seen.insert(describe($0)).inserted }
+    }
+
+    static func describe(_ selector: VectorSelector) -> String {
+        let name = selector.metricName ?? ""
+        let rest = selector.matchers.filter { !($0.name == Labels.metricName && $0.type == .equal) }
+        let inner = rest.map { "\($0.name)\($0.type.rawValue)\"\($0.value)\"" }.joined(separator: ", ")
+        return inner.isEmpty ? name : "\(name){\(inner)}"
+    }
+
+    static func describe(_ steps: SignalDefinition.Steps, _ signal: SignalDefinition) -> String {
+        var text = "raw \(ValueFormat.prometheus(steps.raw))"
+        if signal.buffer != 0 { text += " → ×\(ValueFormat.prometheus(1 + signal.buffer)) = \(ValueFormat.prometheus(steps.buffered))" }
+        if signal.rounding != .none { text += " → \(signal.rounding.rawValue) = \(ValueFormat.prometheus(steps.rounded))" }
+        if signal.min != nil || signal.max != nil {
+            text += " → clamp [\(signal.min.map(ValueFormat.prometheus) ?? "-Inf"), \(signal.max.map(ValueFormat.prometheus) ?? "+Inf")] = \(ValueFormat.prometheus(steps.final))"
+        }
+        text += " ⇒ publish \(ValueFormat.prometheus(steps.final))"
+        if !steps.final.isFinite { text += " (NOT PUBLISHED: not a finite number)" }
+        return text
+    }
+}
+
+/// `query` output: a table for people, JSON (`[{"labels": {...}, "value": n}]`) for scripts.
+package enum QueryOutput {
+    package static func json(_ value: QueryValue) -> String {
+        let rows = sorted(value).map { sample -> String in
+            let labels = sample.labels.map { "\(JSONText.quote($0.name)):\(JSONText.quote($0.value))" }.joined(separator: ",")
+            return "{\"labels\":{\(labels)},\"value\":\(JSONText.number(sample.value))}"
+        }
+        return "[" + rows.joined(separator: ",") + "]\n"
+    }
+
+    package static func table(_ value: QueryValue) -> String {
+        let rows = sorted(value)
+        if rows.isEmpty { return "(no data: the expression matched no series)\n" }
+        let names = rows.map { $0.labels.isEmpty ? "{}" : $0.labels.description }
+        let width = min(100, names.map(\.count).max() ?? 6)
+        var out = "SERIES".padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  VALUE\n"
+        for (name, row) in zip(names, rows) {
+            out += name.padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  " + ValueFormat.prometheus(row.value) + "\n"
+        }
+        return out
+    }
+
+    static func sorted(_ value: QueryValue) -> [Sample] {
+        value.series.sorted { $0.labels.description < $1.labels.description }
+    }
+}

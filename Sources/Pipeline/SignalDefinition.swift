@@ -1,0 +1,68 @@
+import Exposition
+import Foundation
+import Query
+
+/// A signal ready to evaluate: compiled expression plus post-processing.
+package struct SignalDefinition: Sendable {
+    package enum Rounding: String, Sendable { case none, ceil, floor, round }
+
+    package var name: String
+    package var query: CompiledQuery
+    package var buffer: Double
+    package var min: Double?
+    package var max: Double?
+    package var rounding: Rounding
+    package var labels: [String: String]
+
+    package init(name: String, query: CompiledQuery, buffer: Double = 0, min: Double? = nil, max: Double? = nil, rounding: Rounding = .none, labels: [String: String] = [:]) {
+        self.name = name
+        self.query = query
+        self.buffer = buffer
+        self.min = min
+        self.max = max
+        self.rounding = rounding
+        self.labels = labels
+    }
+
+    /// Each step from the raw value to the published one, for `explain`.
+    package struct Steps: Sendable, Equatable {
+        package var raw: Double
+        package var buffered: Double
+        package var rounded: Double
+        package var final: Double
+    }
+
+    /// raw → × (1 + buffer) → round → clamp to [min, max]. Clamping last keeps the bounds exact.
+    package func postProcess(_ raw: Double) -> Steps {
+        let buffered = buffer == 0 ? raw : raw * (1 + buffer)
+        let rounded: Double
+        switch rounding {
+        case .none: rounded = buffered
+        case .ceil: rounded = Foundation.ceil(buffered)
+        case .floor: rounded = Foundation.floor(buffered)
+        case .round: rounded = Foundation.round(buffered)
+        }
+        var final = rounded
+        if let min, final < min { final = min }
+        if let max, final > max { final = max }
+        return Steps(raw: raw, buffered: buffered, rounded: rounded, final: final)
+    }
+}
+
+/// What one signal produced in one tick.
+package struct SignalOutcome: Sendable {
+    package enum Status: Sendable, Equatable {
+        /// Values computed.
+        case ok
+        /// The expression matched no series: nothing is published (never read as 0).
+        case noData
+        /// Evaluation failed.
+        case failed(String)
+    }
+
+    package var name: String
+    package var status: Status
+    package var series: [(labels: Labels, steps: SignalDefinition.Steps)]
+    /// Series whose final value is NaN or ±Inf: computed, shown, never published.
+    package var nonFinite: Int
+}

@@ -1,0 +1,199 @@
+import ArgumentParser
+import Bridge
+import Config
+import Foundation
+import Logging
+import Pipeline
+import Query
+import Scrape
+import Sinks
+import Transport
+
+@main
+struct Scalebridge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scalebridge",
+        abstract: "Turns application metrics into autoscaling signals for the clouds.",
+        discussion: """
+            Exit codes: 0 success; 1 a target, sink or expression failed; 2 invalid configuration; 64 usage error.
+            """,
+        subcommands: [Run.self, Once.self, Check.self, Explain.self, QueryCommand.self]
+    )
+}
+
+/// Options shared by the commands that read a config file.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: "Path to the YAML config file.")
+    var config: String = "scalebridge.yaml"
+}
+
+/// Loads and compiles the config, printing every error and exiting 2 when it is invalid.
+func loadConfig(_ path: String) throws -> (BridgeConfig, [SignalDefinition]) {
+    do {
+        let config = try ConfigLoader.load(path: path, environment: ProcessInfo.processInfo.environment)
+        let signals = try Assembly.signals(config)
+        return (config, signals)
+    } catch {
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode(ExitCodes.invalidConfig)
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate the config and print the plan (no network).",
+        aliases: ["validate"]
+    )
+
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let (config, signals) = try loadConfig(configOptions.config)
+        print(CheckReport.render(config, signals: signals), terminator: "")
+    }
+}
+
+struct Once: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one cycle (scrape, evaluate, publish) and exit; non-zero if any target or sink failed."
+    )
+
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let (config, _) = try loadConfig(configOptions.config)
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        let tick = try Assembly.tick(config, transport: transport, logger: logger)
+        let report = await tick.run()
+        let failedSignals = report.signals.filter { if case .failed = $0.status { return true } else { return false } }
+        logger.info(
+            "cycle finished",
+            metadata: [
+                "targets.up": "\(report.scrapes.count - report.failedTargets.count)/\(report.scrapes.count)",
+                "points": "\(report.publication.points.count)",
+                "sinks.failed": "\(report.failedSinks.count)",
+            ]
+        )
+        if !report.succeeded || !failedSignals.isEmpty { throw ExitCode(ExitCodes.runtimeFailure) }
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run as a daemon: one cycle every scrape.interval until SIGTERM/SIGINT.")
+
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let (config, _) = try loadConfig(configOptions.config)
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        let tick = try Assembly.tick(config, transport: transport, logger: logger)
+        logger.info("starting", metadata: ["interval": "\(DurationParser.format(config.scrape.interval))", "targets": "\(config.targets.count)", "signals": "\(config.signals.count)"])
+        let loop = BridgeLoop(interval: config.scrape.interval, clock: ContinuousClock(), logger: logger)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await loop.run { _ = await tick.run() }
+            }
+            group.addTask {
+                let signal = await SignalWatcher.waitForTermination()
+                logger.info("stopping", metadata: ["signal": "\(signal)"])
+            }
+            // Whichever ends first (a signal) stops the other.
+            await group.next()
+            group.cancelAll()
+        }
+        logger.info("stopped")
+    }
+}
+
+struct Explain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one cycle as a dry run: inputs, values, buffer and clamp steps, what each sink would send.",
+        aliases: ["dry-run"]
+    )
+
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let (config, _) = try loadConfig(configOptions.config)
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        let tick = try Assembly.tick(config, transport: transport, logger: logger)
+        let report = await tick.evaluate()
+        print(ExplainReport.render(report, tick: tick), terminator: "")
+        if !report.failedTargets.isEmpty { throw ExitCode(ExitCodes.runtimeFailure) }
+    }
+}
+
+struct QueryCommand: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Scrape the targets once and print the result of an expression."
+    )
+
+    @Option(name: [.short, .long], help: "Config file whose targets are scraped.")
+    var config: String?
+
+    @Option(name: .customLong("target"), help: "Extra target URL (http, https or file); repeatable. Its job label is \"query\".")
+    var targets: [String] = []
+
+    @Option(help: "Output format: table or json ([{\"labels\": {...}, \"value\": n}]).")
+    var format: Format = .table
+
+    @Argument(help: "The expression, e.g. 'sum(instant_tasks_jobs_waiting)'.")
+    var expression: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if config == nil && targets.isEmpty { throw ValidationError("give --config FILE or at least one --target URL") }
+    }
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let query: CompiledQuery
+        do {
+            query = try CompiledQuery(expression)
+        } catch {
+            FileHandle.standardError.write(Data("invalid expression: \(error.message)\n  \(expression)\n  \(String(repeating: " ", count: error.column - 1))^\n".utf8))
+            throw ExitCode(ExitCodes.invalidConfig)
+        }
+        var scrapeTargets: [ScrapeTarget] = []
+        if let config {
+            let (loaded, _) = try loadConfig(config)
+            scrapeTargets = Assembly.targets(loaded)
+        }
+        for url in targets {
+            let scheme = URLComponents(string: url)?.scheme?.lowercased()
+            guard scheme == "http" || scheme == "https" || scheme == "file" else {
+                FileHandle.standardError.write(Data("--target \(RedactedURL.display(url)) is not an http, https or file URL\n".utf8))
+                throw ExitCode(ExitCodes.usage)
+            }
+            scrapeTargets.append(ScrapeTarget(name: "query", url: url))
+        }
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        let scraper = Scraper(transport: transport, logger: logger)
+        let results = await scraper.scrapeAll(scrapeTargets)
+        let snapshot = Snapshot(samples: results.flatMap(\.samples), time: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        let value: QueryValue
+        do {
+            value = try query.evaluate(snapshot)
+        } catch {
+            FileHandle.standardError.write(Data("evaluation failed: \(error.message)\n".utf8))
+            throw ExitCode(ExitCodes.runtimeFailure)
+        }
+        print(format == .json ? QueryOutput.json(value) : QueryOutput.table(value), terminator: "")
+        if results.contains(where: { !$0.isUp }) { throw ExitCode(ExitCodes.runtimeFailure) }
+    }
+}

@@ -1,0 +1,11 @@
+/// Where derived values go. Each sink publishes independently of the others.
+package protocol MetricSink: Sendable {
+    /// Stable name from config, used in logs and metric labels.
+    var name: String { get }
+    /// The sink type (`stdout`, `cloudwatch`, ...).
+    var type: String { get }
+    /// Sends one tick's values.
+    func publish(_ publication: Publication) async throws(SinkError)
+    /// What `publish` would send, for `explain`. Must not contain secrets.
+    func describe(_ publication: Publication) -> String
+}
