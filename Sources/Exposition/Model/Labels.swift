@@ -108,6 +108,14 @@ package struct Labels: Sendable, Hashable, RandomAccessCollection, CustomStringC
 
     package var withoutName: Labels { removing([Labels.metricName]) }
 
+    /// Drops labels whose value is empty: Prometheus treats `a=""` as no label `a`.
+    package var withoutEmptyValues: Labels {
+        guard pairs.contains(where: { $0.value.isEmpty }) else { return self }
+        var result = Labels()
+        result.pairs = pairs.filter { !$0.value.isEmpty }
+        return result
+    }
+
     /// PromQL-style rendering: `name{a="1", b="2"}`.
     package var description: String {
         let name = self.name ?? ""

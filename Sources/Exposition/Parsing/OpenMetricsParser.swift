@@ -308,7 +308,7 @@ package enum OpenMetricsParser {
             for sample in family.samples {
                 output.append(
                     Sample(
-                        labels: Labels(unsorted: sample.labels + [Label(Labels.metricName, sample.name)]),
+                        labels: Labels(unsorted: sample.labels + [Label(Labels.metricName, sample.name)]).withoutEmptyValues,
                         value: sample.value,
                         timestamp: sample.timestamp.map(OpenMetricsParser.milliseconds)
                     )

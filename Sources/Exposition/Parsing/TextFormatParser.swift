@@ -166,7 +166,7 @@ package enum TextFormatParser {
                     throw fail(.syntax, "expected next entry after timestamp, got \(describe(index))", at: index)
                 }
             }
-            let set = Labels(unsorted: labels)
+            let set = Labels(unsorted: labels).withoutEmptyValues
             let key = SeriesKey(labels: set, timestamp: timestamp)
             if seen[key] != nil {
                 duplicates += 1

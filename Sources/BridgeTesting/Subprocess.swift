@@ -1,0 +1,104 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a finished child process left behind.
+package struct ProcessOutput: Sendable {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
+}
+
+/// A running child process whose output goes to temporary files (no pipe can fill up).
+package final class ChildProcess: @unchecked Sendable {
+    private let process = Process()
+    private let directory: URL
+    private let exited = DispatchSemaphore(value: 0)
+
+    /// Starts `arguments[0]` with SIGTERM/SIGINT restored to their defaults: the test runner
+    /// may ignore or block them, and children inherit that.
+    package init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, currentDirectory: String? = nil) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-proc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("out").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("err").path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let reset =
+            "import os,signal,sys;signal.pthread_sigmask(signal.SIG_UNBLOCK,{signal.SIGTERM,signal.SIGINT});"
+            + "signal.signal(signal.SIGTERM,signal.SIG_DFL);signal.signal(signal.SIGINT,signal.SIG_DFL);os.execvp(sys.argv[1],sys.argv[1:])"
+        process.arguments = ["python3", "-c", reset, executable] + arguments
+        if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("out"))
+        process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("err"))
+        let semaphore = exited
+        process.terminationHandler = { _ in semaphore.signal() }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    package var pid: Int32 { process.processIdentifier }
+
+    package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    package var stdoutSoFar: String {
+        (try? String(contentsOf: directory.appendingPathComponent("out"), encoding: .utf8)) ?? ""
+    }
+
+    /// Waits for the exit (killing the child after `timeout`) and collects its output.
+    package func wait(timeout: Duration = .seconds(120)) async -> ProcessOutput {
+        let semaphore = exited
+        let finished: Bool = await withCheckedContinuation { continuation in
+            Thread {
+                continuation.resume(returning: semaphore.wait(timeout: .now() + timeout.timeInterval) == .success)
+            }.start()
+        }
+        if !finished {
+            kill(process.processIdentifier, SIGKILL)
+            semaphore.wait()
+        }
+        let out = (try? String(contentsOf: directory.appendingPathComponent("out"), encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOf: directory.appendingPathComponent("err"), encoding: .utf8)) ?? ""
+        return ProcessOutput(status: finished ? process.terminationStatus : -9, stdout: out, stderr: err + (finished ? "" : "\n[killed after \(timeout)]"))
+    }
+}
+
+/// Runs a command to completion.
+package func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, currentDirectory: String? = nil, timeout: Duration = .seconds(120)) async throws -> ProcessOutput {
+    let child = try ChildProcess(executable, arguments, environment: environment, currentDirectory: currentDirectory)
+    return await child.wait(timeout: timeout)
+}
+
+extension Duration {
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}
+
+/// Reference implementations used as oracles. In CI (`CI=true`) a missing oracle is a failure,
+/// never a silent skip.
+package enum Oracle {
+    package static func which(_ tool: String) -> String? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(directory)/\(tool)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    package static var prometheusAvailable: Bool {
+        which("prometheus") != nil && which("promtool") != nil
+            && FileManager.default.fileExists(atPath: Fixtures.sharedFile("tools/promql-oracle.sh").path)
+    }
+
+    /// Enabled when the oracle exists, and always in CI so that a missing oracle fails loudly.
+    package static var runPrometheusTests: Bool { prometheusAvailable || Fixtures.isCI }
+}

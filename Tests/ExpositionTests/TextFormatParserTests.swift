@@ -1,0 +1,149 @@
+import BridgeTesting
+import Testing
+
+@testable import Exposition
+
+@Suite("Prometheus text format")
+struct TextFormatParserTests {
+    func parse(_ text: String) throws -> ExpositionPage { try TextFormatParser.parse(Array(text.utf8)) }
+
+    func value(_ page: ExpositionPage, _ name: String, _ labels: [String: String] = [:]) -> Double? {
+        var all = labels
+        all[Labels.metricName] = name
+        return page.samples.first { $0.labels == Labels(all) }?.value
+    }
+
+    @Test("the shared edge-case page: escapes, spacing, special values, timestamps, UTF-8")
+    func edgeCases() throws {
+        let page = try TextFormatParser.parse(Fixtures.bytes(Fixtures.sharedFile("fixtures/exposition/edge-cases.prom")))
+        #expect(value(page, "weird_metric", ["path": "C:\\temp\\x", "quote": "say \"hi\"", "nl": "a\nb"]) == 1.5)
+        // An empty label value means "no such label", as in Prometheus.
+        #expect(value(page, "weird_metric", ["path": "/"]) == -2e-3)
+        #expect(value(page, "weird_metric", ["path": "spaced", "quote": "q", "nl": "n"]) == 42)
+        #expect(value(page, "special_values", ["kind": "nan"])?.isNaN == true)
+        #expect(value(page, "special_values", ["kind": "pinf"]) == .infinity)
+        #expect(value(page, "special_values", ["kind": "ninf"]) == -.infinity)
+        let stamped = try #require(page.samples.first { $0.name == "with_timestamp_total" })
+        #expect(stamped.timestamp == 1_700_000_000_000)
+        #expect(value(page, "labels_trailing_comma", ["a": "1", "b": "2"]) == 9)
+        #expect(value(page, "utf8_label", ["name": "café ✓"]) == 1)
+        #expect(value(page, "rpc_latency", ["quantile": "0.99"]) == 0.2)
+        #expect(page.families.first { $0.name == "weird_metric" }?.help == "Help with an escaped backslash \\ and newline \n inside")
+        #expect(page.families.first { $0.name == "rpc_latency" }?.type == .summary)
+        #expect(page.samples.count == 14)
+    }
+
+    @Test(
+        "malformed lines are rejected with line and column",
+        arguments: [
+            ("a 1\nb{x=\"1} 2\n", 2, 5, "unexpected end of label value"),
+            ("ok 1\n\nbad{x=1} 2\n", 3, 7, "expected quoted label value"),
+            ("m 1 2 3\n", 1, 7, "expected next entry after timestamp"),
+            ("m abc\n", 1, 3, "invalid value"),
+            ("m 0x1p-3\n", 1, 3, "invalid value"),
+            ("m 1_000\n", 1, 3, "invalid value"),
+            ("# TYPE m gauges\nm 1\n", 1, 10, "invalid metric type"),
+            ("m{a=\"1\",a=\"2\"} 1\n", 1, 9, "not unique"),
+            ("m{1a=\"x\"} 1\n", 1, 3, "expected label name"),
+            ("m 1 # {trace=\"x\"} 1\n", 1, 5, "expected timestamp or new record"),
+            ("-m 1\n", 1, 1, "expected a metric name"),
+            ("é 1\n", 1, 1, "expected a metric name"),
+            ("m{a=\"é\" 1\n", 1, 9, "expected label name"),
+        ] as [(String, Int, Int, String)]
+    )
+    func errors(_ input: (String, Int, Int, String)) {
+        let (text, line, column, message) = input
+        do {
+            let page = try parse(text)
+            Issue.record("accepted: \(page.samples)")
+        } catch let error as ExpositionError {
+            #expect(error.line == line)
+            #expect(error.column == column)
+            #expect(error.message.contains(message), "message was: \(error.message)")
+        } catch {
+            Issue.record("unexpected error type \(error)")
+        }
+    }
+
+    @Test("a page is used whole or not at all: one bad line rejects every sample")
+    func wholePage() {
+        #expect(throws: ExpositionError.self) { try parse("good 1\ngood2 2\nbad{ 3\n") }
+    }
+
+    @Test("blank lines, free comments, tabs and a missing final newline are accepted")
+    func lenientWhereIsPrometheus() throws {
+        let page = try parse("\n# just a comment\n#another\n\tm{a=\"1\"}\t5\t\n\nn 2")
+        #expect(value(page, "m", ["a": "1"]) == 5)
+        #expect(value(page, "n") == 2)
+    }
+
+    @Test("duplicate series keep the first value, as Prometheus' ingestion does")
+    func duplicates() throws {
+        let page = try parse("m{a=\"1\"} 1\nm{a=\"1\"} 2\n")
+        #expect(page.samples.count == 1)
+        #expect(page.samples[0].value == 1)
+        #expect(page.duplicatesDropped == 1)
+    }
+
+    @Test("unknown escapes in label values are kept as written")
+    func unknownEscape() throws {
+        let page = try parse("m{a=\"x\\qy\"} 1\n")
+        #expect(page.samples[0].labels["a"] == "x\\qy")
+    }
+}
+
+@Suite("Format negotiation")
+struct FormatNegotiationTests {
+    @Test("Content-Type picks the parser; anything unknown is the text format")
+    func contentType() {
+        #expect(ExpositionFormat.from(contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8") == .openMetrics)
+        #expect(ExpositionFormat.from(contentType: "text/plain; version=0.0.4") == .prometheusText)
+        #expect(ExpositionFormat.from(contentType: "application/octet-stream") == .prometheusText)
+        #expect(ExpositionFormat.from(contentType: nil) == .prometheusText)
+    }
+
+    @Test("the Accept header prefers OpenMetrics, like Prometheus")
+    func accept() {
+        #expect(ExpositionFormat.acceptHeader.hasPrefix("application/openmetrics-text;version=1.0.0"))
+        #expect(ExpositionFormat.acceptHeader.contains("text/plain;version=0.0.4;q=0.5"))
+    }
+
+    @Test("files are sniffed by extension, then by a trailing # EOF")
+    func sniff() {
+        #expect(ExpositionFormat.sniff(Array("a 1\n# EOF\n".utf8), path: "/x/page") == .openMetrics)
+        #expect(ExpositionFormat.sniff(Array("a 1\n".utf8), path: "/x/page") == .prometheusText)
+        #expect(ExpositionFormat.sniff(Array("a 1\n# EOF\n".utf8), path: "/x/page.prom") == .prometheusText)
+    }
+}
+
+@Suite("OpenMetrics details")
+struct OpenMetricsParserTests {
+    @Test("samples, timestamps in seconds, _created kept, exemplars ignored")
+    func sharedPage() throws {
+        let page = try OpenMetricsParser.parse(Fixtures.bytes(Fixtures.sharedFile("fixtures/exposition/queued-worker.openmetrics")))
+        let total = try #require(page.samples.first { $0.name == "queued_tasks_processed_tasks_total" && $0.labels["worker"] == "qw-0" })
+        #expect(total.value == 1027)
+        #expect(page.samples.contains { $0.name == "queued_tasks_processed_tasks_created" })
+        #expect(page.families.first { $0.name == "queued_tasks_processed_tasks" }?.unit == "tasks")
+        #expect(page.families.first { $0.name == "task_duration_seconds" }?.type == .histogram)
+        let stamped = try OpenMetricsParser.parse(Array("a 1 1.5\n# EOF\n".utf8))
+        #expect(stamped.samples[0].timestamp == 1500)
+    }
+
+    @Test("errors name the line and column")
+    func errorLocation() {
+        do {
+            _ = try OpenMetricsParser.parse(Array("# TYPE a gauge\na{b=\"1\"}  1\n# EOF\n".utf8))
+            Issue.record("accepted a double space")
+        } catch {
+            #expect(error.line == 2)
+            #expect(error.column == 10)
+        }
+        do {
+            _ = try OpenMetricsParser.parse(Array("a 1\n".utf8))
+            Issue.record("accepted a page without # EOF")
+        } catch {
+            #expect(error.code == .missingEOF)
+        }
+    }
+}
