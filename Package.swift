@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "BridgeTesting", dependencies: ["Exposition", "Transport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "BridgeTesting"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "BridgeTesting"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BridgeTesting"]),
         .testTarget(

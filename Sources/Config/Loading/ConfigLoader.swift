@@ -38,26 +38,36 @@ package enum ConfigLoader {
         }
         var reader = NodeReader(file: source, environment: environment)
         var config = BridgeConfig(source: source)
+        var indices = Indices()
         let topKeys = ["scrape", "targets", "signals", "sinks"]
         guard let top = reader.mapping(root, "", allowed: topKeys) else { throw ConfigErrors(reader.errors) }
 
         if let scrape = top["scrape"] { config.scrape = readScrape(scrape.value, &reader) }
         if let targets = top["targets"], let list = reader.sequence(targets.value, "targets") {
             for (index, node) in list.enumerated() {
-                if let target = readTarget(node, "targets[\(index)]", &reader, baseDirectory: baseDirectory) { config.targets.append(target) }
+                if let target = readTarget(node, "targets[\(index)]", &reader, baseDirectory: baseDirectory) {
+                    config.targets.append(target)
+                    indices.targets.append(index)
+                }
             }
         }
         if let signals = top["signals"], let list = reader.sequence(signals.value, "signals") {
             for (index, node) in list.enumerated() {
-                if let signal = readSignal(node, "signals[\(index)]", &reader) { config.signals.append(signal) }
+                if let signal = readSignal(node, "signals[\(index)]", &reader) {
+                    config.signals.append(signal)
+                    indices.signals.append(index)
+                }
             }
         }
         if let sinks = top["sinks"], let list = reader.sequence(sinks.value, "sinks") {
             for (index, node) in list.enumerated() {
-                if let sink = readSink(node, "sinks[\(index)]", &reader) { config.sinks.append(sink) }
+                if let sink = readSink(node, "sinks[\(index)]", &reader) {
+                    config.sinks.append(sink)
+                    indices.sinks.append(index)
+                }
             }
         }
-        validate(config, root: root, top: top, &reader)
+        validate(config, indices: indices, root: root, top: top, &reader)
         if !reader.errors.isEmpty {
             throw ConfigErrors(reader.errors.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
         }
@@ -70,7 +80,14 @@ package enum ConfigLoader {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
                 .composer(let context, let problem, let mark, _):
                 let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-                return ConfigError(SourceLocation(file: source, line: mark.line, column: mark.column), "", "YAML syntax error: \(detail)")
+                // libyaml notices some mistakes late (an unclosed quote at the end of the file);
+                // the context mark is where the offending construct starts.
+                let at = context?.mark ?? mark
+                return ConfigError(
+                    SourceLocation(file: source, line: at.line, column: at.column),
+                    "",
+                    "YAML syntax error: \(detail)" + (context != nil ? " (noticed at line \(mark.line), column \(mark.column))" : "")
+                )
             case .duplicatedKeysInMapping(let duplicates, let context):
                 return ConfigError(
                     SourceLocation(file: source, line: context.mark.line, column: context.mark.column),
@@ -211,7 +228,7 @@ package enum ConfigLoader {
         if let entry = entries["min"], !NodeReader.isNull(entry.value) { minimum = reader.double(entry.value, "\(path).min") }
         if let entry = entries["max"], !NodeReader.isNull(entry.value) { maximum = reader.double(entry.value, "\(path).max") }
         if let minimum, let maximum, minimum > maximum, let entry = entries["max"] {
-            reader.error(entry.value, "\(path).max", "is smaller than min (\(minimum))")
+            reader.error(entry.value, "\(path).max", "is smaller than min (\(minimum.formatted))")
         }
         var rounding = Rounding.none
         if let entry = entries["round"] { rounding = reader.choice(entry.value, "\(path).round", as: Rounding.self) ?? .none }
@@ -264,7 +281,14 @@ package enum ConfigLoader {
 
     // MARK: whole-config rules
 
-    static func validate(_ config: BridgeConfig, root: Node, top: [String: (key: Node, value: Node)], _ reader: inout NodeReader) {
+    /// Position of each parsed item in its list in the file (failed items leave gaps).
+    struct Indices {
+        var targets: [Int] = []
+        var signals: [Int] = []
+        var sinks: [Int] = []
+    }
+
+    static func validate(_ config: BridgeConfig, indices: Indices, root: Node, top: [String: (key: Node, value: Node)], _ reader: inout NodeReader) {
         if config.targets.isEmpty, reader.errors.isEmpty {
             reader.error(top["targets"]?.key ?? root, "targets", "at least one target is required")
         }
@@ -272,21 +296,21 @@ package enum ConfigLoader {
             reader.error(top["signals"]?.key ?? root, "signals", "at least one signal is required")
         }
         var targetNames: [String: SourceLocation] = [:]
-        for (index, target) in config.targets.enumerated() {
+        for (index, target) in zip(indices.targets, config.targets) {
             if let first = targetNames[target.name] {
                 reader.errors.append(ConfigError(target.location, "targets[\(index)].name", "target name `\(target.name)` is already used at line \(first.line)"))
             }
             targetNames[target.name] = target.location
         }
         var signalNames: [String: SourceLocation] = [:]
-        for (index, signal) in config.signals.enumerated() {
+        for (index, signal) in zip(indices.signals, config.signals) {
             if let first = signalNames[signal.name] {
                 reader.errors.append(ConfigError(signal.location, "signals[\(index)].name", "signal name `\(signal.name)` is already used at line \(first.line)"))
             }
             signalNames[signal.name] = signal.location
         }
         var sinkNames: [String: SourceLocation] = [:]
-        for (index, sink) in config.sinks.enumerated() {
+        for (index, sink) in zip(indices.sinks, config.sinks) {
             if let first = sinkNames[sink.name] {
                 reader.errors.append(ConfigError(sink.location, "sinks[\(index)].name", "sink name `\(sink.name)` is already used at line \(first.line)", hint: "give each sink a distinct `name`"))
             }
@@ -309,5 +333,12 @@ enum RedactedText {
     static func url(_ text: String) -> String {
         guard let at = text.firstIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound < at else { return text }
         return String(text[..<scheme.upperBound]) + "[REDACTED]" + String(text[at...])
+    }
+}
+
+extension Double {
+    /// 5 rather than 5.0 in messages.
+    var formatted: String {
+        self == rounded() && Swift.abs(self) < 1e15 ? String(Int64(self)) : "\(self)"
     }
 }

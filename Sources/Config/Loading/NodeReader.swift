@@ -144,7 +144,10 @@ struct NodeReader {
     mutating func stringMap(_ node: Node, _ path: String) -> [(name: String, value: String, node: Node)] {
         guard let entries = mapping(node, path, allowed: []) else { return [] }
         var result: [(String, String, Node)] = []
-        for (name, entry) in entries.sorted(by: { ($0.value.key.mark?.line ?? 0) < ($1.value.key.mark?.line ?? 0) }) {
+        let ordered = entries.sorted {
+            ($0.value.key.mark?.line ?? 0, $0.value.key.mark?.column ?? 0) < ($1.value.key.mark?.line ?? 0, $1.value.key.mark?.column ?? 0)
+        }
+        for (name, entry) in ordered {
             if let value = string(entry.value, "\(path).\(name)") { result.append((name, value, entry.value)) }
         }
         return result
