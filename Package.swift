@@ -79,7 +79,7 @@ let package = Package(
         // MARK: test support and tests
         .target(name: "BridgeTesting", dependencies: ["Exposition", "Transport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "BridgeTesting"]),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "BridgeTesting"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BridgeTesting"]),

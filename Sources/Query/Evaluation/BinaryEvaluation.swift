@@ -60,7 +60,7 @@ enum BinaryEvaluation {
                 keep = true
             }
             guard keep else { continue }
-            if !op.isComparison || returnBool { labels = labels.withoutName }
+            if op.dropsMetricName || returnBool { labels = labels.withoutName }
             result.append(Sample(labels: labels, value: value))
         }
         return result
@@ -130,7 +130,7 @@ enum BinaryEvaluation {
             }
             guard keep else { continue }
             var labels = sample.labels
-            if !op.isComparison || returnBool { labels = labels.withoutName }
+            if op.dropsMetricName || returnBool { labels = labels.withoutName }
             if matching.cardinality == .oneToOne {
                 labels = matching.on ? labels.keeping(Set(matching.labels)) : labels.removing(Set(matching.labels))
             }

@@ -46,6 +46,14 @@ package enum BinaryOperator: String, Sendable {
 
     var isSetOperator: Bool { self == .and || self == .or || self == .unless }
 
+    /// Arithmetic drops `__name__`; comparisons keep it. Prometheus 2.x also keeps it for atan2.
+    var dropsMetricName: Bool {
+        switch self {
+        case .add, .subtract, .multiply, .divide, .modulo, .power: true
+        default: false
+        }
+    }
+
     /// Prometheus precedence, higher binds tighter.
     var precedence: Int {
         switch self {

@@ -1,0 +1,133 @@
+import BridgeTesting
+import Exposition
+import Foundation
+import Testing
+
+@testable import Query
+
+/// Evaluates the committed corpus with scalebridge and with a real Prometheus scraping the
+/// same pages; label sets must match exactly and values to 1e-9 relative (NaN = NaN).
+@Suite("Expression results match Prometheus", .enabled(if: Oracle.runPrometheusTests))
+struct PrometheusParityTests {
+    static let fixtures = ["code-runner-a.prom", "code-runner-b.prom", "edge-cases.prom", "membrane-api.prom"]
+    static let corpus = Fixtures.projectFile("Tests/QueryTests/Parity/corpus.promql")
+
+    struct OracleRow: Decodable {
+        var expr: String
+        var labels: [String: String]?
+        var value: String?
+        var empty: Bool?
+        var error: String?
+    }
+
+    enum Outcome: Equatable {
+        case series([[String: String]: Double])
+        case error
+    }
+
+    static func expressions() throws -> [String] {
+        try String(contentsOf: corpus, encoding: .utf8).split(separator: "\n").map(String.init)
+            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
+    }
+
+    /// The same data Prometheus scrapes: job="fixture", instance="tN", plus `up`.
+    static func snapshot() throws -> Snapshot {
+        var samples: [Sample] = []
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for (index, fixture) in fixtures.enumerated() {
+            let page = try TextFormatParser.parse(Fixtures.bytes(Fixtures.sharedFile("fixtures/exposition/\(fixture)")))
+            let instance = "t\(index + 1)"
+            for sample in page.samples {
+                // Prometheus refuses samples stamped outside its head block.
+                if let timestamp = sample.timestamp, now - timestamp > 3_600_000 { continue }
+                let labels = sample.labels.setting("job", to: "fixture").setting("instance", to: instance)
+                samples.append(Sample(labels: labels, value: sample.value))
+            }
+            samples.append(Sample(labels: Labels(["__name__": "up", "job": "fixture", "instance": instance]), value: 1))
+        }
+        return Snapshot(samples: samples, time: now)
+    }
+
+    func oracle(_ expressions: [String]) async throws -> [String: Outcome] {
+        try #require(Oracle.prometheusAvailable, "Prometheus (Debian package `prometheus`) is required in CI")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-parity-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("exprs.promql")
+        try Data(expressions.joined(separator: "\n").utf8).write(to: file)
+        let arguments = [Fixtures.sharedFile("tools/promql-oracle.sh").path, file.path] + Self.fixtures.map { Fixtures.sharedFile("fixtures/exposition/\($0)").path }
+        let output = try await runProcess("bash", arguments, timeout: .seconds(180))
+        try #require(output.status == 0, "oracle failed: \(output.stderr)")
+        var outcomes: [String: Outcome] = [:]
+        for line in output.stdout.split(separator: "\n") {
+            let row = try JSONDecoder().decode(OracleRow.self, from: Data(line.utf8))
+            if row.error != nil {
+                outcomes[row.expr] = .error
+                continue
+            }
+            var series: [[String: String]: Double] = [:]
+            if case .series(let existing) = outcomes[row.expr] { series = existing }
+            if let labels = row.labels, let value = row.value, row.empty != true {
+                series[labels] = Self.number(value)
+            }
+            outcomes[row.expr] = .series(series)
+        }
+        return outcomes
+    }
+
+    static func number(_ text: String) -> Double {
+        switch text {
+        case "NaN": .nan
+        case "+Inf": .infinity
+        case "-Inf": -.infinity
+        default: Double(text) ?? .nan
+        }
+    }
+
+    func ours(_ expression: String, _ snapshot: Snapshot) -> Outcome {
+        do {
+            let value = try CompiledQuery(expression).evaluate(snapshot)
+            var series: [[String: String]: Double] = [:]
+            for sample in value.series { series[sample.labels.dictionary] = sample.value }
+            return .series(series)
+        } catch {
+            return .error
+        }
+    }
+
+    static func close(_ a: Double, _ b: Double) -> Bool {
+        if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
+        if a == b { return true }
+        return Swift.abs(a - b) <= 1e-9 * Swift.max(Swift.abs(a), Swift.abs(b))
+    }
+
+    @Test("the committed corpus agrees with Prometheus, expression by expression")
+    func corpus() async throws {
+        let expressions = try Self.expressions()
+        #expect(expressions.count >= 90)
+        let expected = try await oracle(expressions)
+        let snapshot = try Self.snapshot()
+        var compared = 0
+        for expression in expressions {
+            guard let want = expected[expression] else {
+                Issue.record("oracle gave no answer for \(expression)")
+                continue
+            }
+            let got = ours(expression, snapshot)
+            switch (want, got) {
+            case (.error, .error): compared += 1
+            case (.series(let wantSeries), .series(let gotSeries)):
+                #expect(Set(wantSeries.keys) == Set(gotSeries.keys), "\(expression): label sets differ\n  Prometheus: \(wantSeries)\n  ours: \(gotSeries)")
+                for (labels, value) in wantSeries {
+                    if let mine = gotSeries[labels] {
+                        #expect(Self.close(mine, value), "\(expression) \(labels): Prometheus \(value), ours \(mine)")
+                    }
+                }
+                compared += 1
+            default:
+                Issue.record("\(expression): Prometheus \(want == .error ? "rejects it" : "accepts it"), scalebridge \(got == .error ? "rejects it" : "accepts it")")
+            }
+        }
+        #expect(compared == expressions.count)
+    }
+}
