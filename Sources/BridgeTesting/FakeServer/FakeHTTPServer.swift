@@ -110,17 +110,22 @@ package final class FakeHTTPServer: Sendable {
             state.stopped = true
             return state.connections
         }
+        // Only wake the accept thread here; it closes the descriptor itself, so the number
+        // cannot be reused by another server while this thread might still call accept on it.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
-        while true {
+        defer { close(listener) }
+        while !state.withLock({ $0.stopped }) {
             let client = accept(listener, nil, nil)
             if client < 0 {
-                if state.withLock({ $0.stopped }) { return }
                 if errno == EINTR { continue }
+                return
+            }
+            if state.withLock({ $0.stopped }) {
+                close(client)
                 return
             }
             let id = state.withLock { state -> Int in
