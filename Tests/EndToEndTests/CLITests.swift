@@ -1,0 +1,217 @@
+import BridgeTesting
+import Foundation
+import Testing
+
+/// Runs the real `scalebridge` binary, as an operator would.
+@Suite("scalebridge command line")
+struct CLITests {
+    static let binary: String = {
+        let testBundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [testBundle.appendingPathComponent("scalebridge").path, Fixtures.projectFile(".build/debug/scalebridge").path]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+    }()
+
+    static let quickstart = Fixtures.projectFile("examples/quickstart.yaml").path
+
+    func scalebridge(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)) async throws -> ProcessOutput {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the binary first: swift build")
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        return try await runProcess(Self.binary, arguments, environment: env, timeout: timeout)
+    }
+
+    func temporaryFile(_ name: String, _ contents: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try Data(contents.utf8).write(to: url)
+        return url.path
+    }
+
+    /// Signal name → value from the stdout sink's text lines.
+    func values(_ stdout: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in stdout.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 3 { result[String(parts[1])] = String(parts[2]) }
+        }
+        return result
+    }
+
+    @Test("once on the quickstart prints the four signals and exits 0")
+    func quickstartOnce() async throws {
+        let output = try await scalebridge(["once", "--config", Self.quickstart])
+        #expect(output.status == 0, "\(output.stderr)")
+        // (12+3 active + 31+0 waiting) / 5 = 9.2 → ceil 10; 7 × 1.3 = 9.1 → ceil 10;
+        // (20 - 13) / 20 = 0.35; 1 + 0 + 1 busy workers = 2.
+        #expect(values(output.stdout) == ["InstantWorkersRequired": "10", "QueuedWorkersRequired": "10", "CodeRunnerUtilisation": "0.35", "QueuedWorkersBusy": "2"])
+    }
+
+    @Test("check prints the plan; validate is an alias")
+    func check() async throws {
+        for verb in ["check", "validate"] {
+            let output = try await scalebridge([verb, "--config", Self.quickstart])
+            #expect(output.status == 0)
+            #expect(output.stdout.contains("signals (4):"))
+            #expect(output.stdout.contains("QueuedWorkersRequired = max(queued_tasks_workers_required)"))
+            #expect(output.stdout.contains("× (1 + 0.3), then ceil, then clamp to [0, 50]"))
+        }
+    }
+
+    @Test("an invalid config exits 2 and lists every error with file:line:col")
+    func invalidConfig() async throws {
+        let path = Fixtures.projectFile("Tests/ConfigTests/Fixtures/invalid/many-errors.yaml").path
+        let output = try await scalebridge(["once", "--config", path])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("8 configuration errors"))
+        #expect(output.stderr.contains("\(path):3:3: scrape.timout: unknown key (did you mean `timeout`?)"))
+        #expect(output.stdout.isEmpty)
+    }
+
+    @Test("an expression error points at the file, line and column inside the expression")
+    func expressionError() async throws {
+        let path = try temporaryFile("bad-expr.yaml", """
+            targets:
+              - name: api
+                url: http://127.0.0.1:1/metrics
+            signals:
+              - name: Workers
+                expr: max(queued_tasks_workers_required) * (1 +
+            """)
+        let output = try await scalebridge(["check", "--config", path])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("\(path):6:52: signals[0].expr: unexpected end of input"), "\(output.stderr)")
+    }
+
+    @Test("a missing config file is a clear error, not a crash")
+    func missingFile() async throws {
+        let output = try await scalebridge(["check", "--config", "/nonexistent/scalebridge.yaml"])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("/nonexistent/scalebridge.yaml:1:1: (document): cannot read the config file"))
+    }
+
+    @Test("wrong usage exits 64")
+    func usage() async throws {
+        #expect(try await scalebridge(["frobnicate"]).status == 64)
+        #expect(try await scalebridge(["query", "up"]).status == 64)
+        #expect(try await scalebridge(["once", "--log-level", "loud", "--config", Self.quickstart]).status == 64)
+    }
+
+    @Test("query --format json prints [{labels, value}] sorted by labels")
+    func queryJSON() async throws {
+        let page = Fixtures.projectFile("examples/metrics/api.prom").absoluteString
+        let output = try await scalebridge(["query", "--target", page, "--format", "json", "sum by (queue) (instant_tasks_jobs_waiting)"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 2)
+        #expect((rows[0]["labels"] as? [String: String]) == ["queue": "default"])
+        #expect((rows[0]["value"] as? Double) == 31)
+        #expect((rows[1]["labels"] as? [String: String]) == ["queue": "priority"])
+        #expect((rows[1]["value"] as? Double) == 0)
+    }
+
+    @Test("query over HTTP, table output; an invalid expression exits 2 with a caret")
+    func queryHTTP() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "jobs_waiting{queue=\"a\"} 4\njobs_waiting{queue=\"b\"} 6\n") }) { server in
+            let output = try await scalebridge(["query", "--target", server.baseURL + "/metrics", "sum(jobs_waiting) * 2"])
+            #expect(output.status == 0)
+            #expect(output.stdout == "SERIES  VALUE\n{}      20\n")
+            let bad = try await scalebridge(["query", "--target", server.baseURL + "/metrics", "sum(jobs_waiting"])
+            #expect(bad.status == 2)
+            #expect(bad.stderr.contains("^"))
+        }
+    }
+
+    @Test("explain shows each step and never a secret; the secret still reaches the target")
+    func explainRedactsSecrets() async throws {
+        let secret = "tok-\(UUID().uuidString)"
+        try await withFakeServer(handler: { _ in FakeResponse(text: "queued_tasks_workers_required 7\n") }) { server in
+            let path = try temporaryFile("secret.yaml", """
+                targets:
+                  - name: api
+                    url: \(server.baseURL)/metrics?token=${API_TOKEN}
+                    headers: {Authorization: "Bearer ${API_TOKEN}"}
+                signals:
+                  - name: Workers
+                    expr: max(queued_tasks_workers_required)
+                    buffer: 0.3
+                    round: ceil
+                sinks:
+                  - type: stdout
+                """)
+            for verb in ["explain", "check", "once"] {
+                let output = try await scalebridge([verb, "--config", path, "--log-level", "trace"], environment: ["API_TOKEN": secret])
+                #expect(output.status == 0, "\(verb): \(output.stderr)")
+                #expect(!output.stdout.contains(secret), "\(verb) printed the secret")
+                #expect(!output.stderr.contains(secret), "\(verb) logged the secret")
+                if verb == "explain" {
+                    #expect(output.stdout.contains("raw 7 → ×1.3 = 9.1 → ceil = 10 ⇒ publish 10"))
+                    #expect(output.stdout.contains("sink stdout (stdout) would send 1 point(s)"))
+                }
+                if verb == "check" { #expect(output.stdout.contains("Authorization: [REDACTED]")) }
+            }
+            #expect(server.requests.first?.header("Authorization") == "Bearer \(secret)")
+        }
+    }
+
+    @Test("once with a dead target and a malformed one: others still publish, exit 1, errors logged")
+    func partialFailure() async throws {
+        let deadPort = try await withFakeServer(handler: { _ in FakeResponse() }) { $0.port }
+        try await withFakeServer(handler: { request in
+            request.path == "/bad" ? FakeResponse(text: "ok 1\nbroken{ 2\n") : FakeResponse(text: "jobs 5\n")
+        }) { server in
+            let path = try temporaryFile("partial.yaml", """
+                targets:
+                  - {name: good, url: "\(server.baseURL)/good"}
+                  - {name: bad, url: "\(server.baseURL)/bad"}
+                  - {name: dead, url: "http://127.0.0.1:\(deadPort)/metrics"}
+                signals:
+                  - {name: Jobs, expr: sum(jobs)}
+                  - {name: Ok, expr: sum(ok)}
+                  - {name: Up, expr: sum(up)}
+                sinks: [{type: stdout}]
+                """)
+            let output = try await scalebridge(["once", "--config", path])
+            #expect(output.status == 1)
+            #expect(values(output.stdout) == ["Jobs": "5", "Up": "1"])
+            #expect(output.stderr.contains("scrape failed"))
+            #expect(output.stderr.contains("line 2, column 9: expected label name"))
+            #expect(output.stderr.contains("connection refused"))
+            #expect(output.stderr.contains("signal has no data"))
+        }
+    }
+
+    @Test("JSON logs are one JSON object per line")
+    func jsonLogs() async throws {
+        let output = try await scalebridge(["once", "--config", Self.quickstart, "--log-format", "json", "--log-level", "debug"])
+        #expect(output.status == 0)
+        let lines = output.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] != nil && object?["message"] != nil, "\(line)")
+        }
+    }
+
+    @Test("run ticks on its interval and stops cleanly on SIGTERM with exit 0")
+    func runAndTerminate() async throws {
+        let path = try temporaryFile("run.yaml", """
+            scrape: {interval: 1s, timeout: 500ms}
+            targets:
+              - {name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}
+            signals:
+              - {name: Workers, expr: max(queued_tasks_workers_required)}
+            sinks: [{type: stdout}]
+            """)
+        let child = try ChildProcess(Self.binary, ["run", "--config", path])
+        let deadline = ContinuousClock.now + .seconds(15)
+        while child.stdoutSoFar.components(separatedBy: "Workers 7").count - 1 < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        child.signal(SIGTERM)
+        let output = await child.wait(timeout: .seconds(10))
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.components(separatedBy: "Workers 7").count - 1 >= 2)
+        #expect(output.stderr.contains("stopping"))
+    }
+}
