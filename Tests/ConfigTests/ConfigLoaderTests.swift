@@ -128,3 +128,16 @@ struct ConfigSyntaxTests {
         #expect(nearest("zzzzzzzz", in: ["interval", "timeout"]) == nil)
     }
 }
+
+@Suite("docs/configuration.md")
+struct ConfigurationDocTests {
+    @Test("documents every key the loader accepts")
+    func everyKeyDocumented() throws {
+        let doc = try String(contentsOf: Fixtures.projectFile("docs/configuration.md"), encoding: .utf8)
+        for (section, keys) in ConfigKeys.all {
+            for key in keys {
+                #expect(doc.contains("| `\(key)` |"), "key `\(key)` of \(section) has no row in docs/configuration.md")
+            }
+        }
+    }
+}

@@ -1,6 +1,21 @@
 import Foundation
 import Yams
 
+/// Every key the loader accepts, per section (docs/configuration.md documents each; a test
+/// keeps the two in step).
+package enum ConfigKeys {
+    package static let top = ["scrape", "targets", "signals", "sinks"]
+    package static let scrape = ["interval", "timeout", "max_body_bytes"]
+    package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format"]
+    package static let tls = ["insecure_skip_verify", "ca_file"]
+    package static let signal = ["name", "expr", "buffer", "min", "max", "round", "labels"]
+    package static let stdoutSink = ["type", "name", "format"]
+
+    package static var all: [(section: String, keys: [String])] {
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink)]
+    }
+}
+
 /// Reads and validates a config file. Every problem is reported at once, each with file, line,
 /// column and key path.
 package enum ConfigLoader {
@@ -39,8 +54,7 @@ package enum ConfigLoader {
         var reader = NodeReader(file: source, environment: environment)
         var config = BridgeConfig(source: source)
         var indices = Indices()
-        let topKeys = ["scrape", "targets", "signals", "sinks"]
-        guard let top = reader.mapping(root, "", allowed: topKeys) else { throw ConfigErrors(reader.errors) }
+        guard let top = reader.mapping(root, "", allowed: ConfigKeys.top) else { throw ConfigErrors(reader.errors) }
 
         if let scrape = top["scrape"] { config.scrape = readScrape(scrape.value, &reader) }
         if let targets = top["targets"], let list = reader.sequence(targets.value, "targets") {
@@ -104,7 +118,7 @@ package enum ConfigLoader {
 
     static func readScrape(_ node: Node, _ reader: inout NodeReader) -> ScrapeSettings {
         var settings = ScrapeSettings()
-        guard let entries = reader.mapping(node, "scrape", allowed: ["interval", "timeout", "max_body_bytes"]) else { return settings }
+        guard let entries = reader.mapping(node, "scrape", allowed: ConfigKeys.scrape) else { return settings }
         if let entry = entries["interval"], let value = reader.duration(entry.value, "scrape.interval") {
             if value <= .zero { reader.error(entry.value, "scrape.interval", "must be greater than zero") } else { settings.interval = value }
         }
@@ -121,7 +135,7 @@ package enum ConfigLoader {
     }
 
     static func readTarget(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?) -> TargetConfig? {
-        guard let entries = reader.mapping(node, path, allowed: ["name", "url", "urls", "headers", "timeout", "tls", "format"]) else { return nil }
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.target) else { return nil }
         let name = reader.requiredString(entries, "name", path, parent: node)
         var urls: [String] = []
         var urlsValid = true
@@ -169,7 +183,7 @@ package enum ConfigLoader {
         var timeout: Duration? = nil
         if let entry = entries["timeout"] { timeout = reader.duration(entry.value, "\(path).timeout") }
         var tls = TLSSettings()
-        if let entry = entries["tls"], let tlsEntries = reader.mapping(entry.value, "\(path).tls", allowed: ["insecure_skip_verify", "ca_file"]) {
+        if let entry = entries["tls"], let tlsEntries = reader.mapping(entry.value, "\(path).tls", allowed: ConfigKeys.tls) {
             if let flag = tlsEntries["insecure_skip_verify"] { tls.insecureSkipVerify = reader.bool(flag.value, "\(path).tls.insecure_skip_verify") ?? false }
             if let ca = tlsEntries["ca_file"], let file = reader.string(ca.value, "\(path).tls.ca_file") {
                 let resolved = file.hasPrefix("/") || baseDirectory == nil ? file : "\(baseDirectory!)/\(file)"
@@ -213,7 +227,7 @@ package enum ConfigLoader {
     }
 
     static func readSignal(_ node: Node, _ path: String, _ reader: inout NodeReader) -> SignalConfig? {
-        guard let entries = reader.mapping(node, path, allowed: ["name", "expr", "buffer", "min", "max", "round", "labels"]) else { return nil }
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.signal) else { return nil }
         let name = reader.requiredString(entries, "name", path, parent: node)
         if let name, let nameNode = entries["name"]?.value, !isMetricName(name) {
             reader.error(nameNode, "\(path).name", "`\(name)` is not a valid metric name", hint: "use letters, digits, _ and :, not starting with a digit")
@@ -263,7 +277,7 @@ package enum ConfigLoader {
         guard let type = reader.string(typeEntry.value, "\(path).type") else { return nil }
         switch type {
         case "stdout":
-            guard let entries = reader.mapping(node, path, allowed: ["type", "name", "format"]) else { return nil }
+            guard let entries = reader.mapping(node, path, allowed: ConfigKeys.stdoutSink) else { return nil }
             let name = entries["name"].flatMap { reader.string($0.value, "\(path).name") } ?? "stdout"
             var format = StdoutFormat.text
             if let entry = entries["format"] { format = reader.choice(entry.value, "\(path).format", as: StdoutFormat.self) ?? .text }

@@ -1,0 +1,40 @@
+# scalebridge: the two commands a fresh machine needs are `make run` and `make test`.
+SWIFT ?= swift
+CONFIG ?= examples/quickstart.yaml
+
+.PHONY: all deps deps-test build release run test check lint format clean
+
+all: build
+
+deps:
+	@dev/install-deps.sh
+
+deps-test:
+	@dev/install-deps.sh --test
+
+build: deps
+	$(SWIFT) build --product scalebridge
+
+release: deps
+	$(SWIFT) build -c release --product scalebridge
+
+## Runs the quickstart: scrapes the pages in examples/, prints the signals. No cloud, no network.
+run: build
+	.build/debug/scalebridge once --config $(CONFIG)
+
+## Runs every test, including the oracle tests against a real Prometheus (installed if missing).
+test: deps-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+check: build
+	.build/debug/scalebridge check --config $(CONFIG)
+
+lint:
+	$(SWIFT) format lint --recursive Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build
