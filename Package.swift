@@ -88,6 +88,10 @@ let package = Package(
             dependencies: ["Scrape", "Transport", "Exposition", "BridgeTesting"]
         ),
         .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["BridgeTesting", "Exposition"]
         ),
