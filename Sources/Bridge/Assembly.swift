@@ -90,10 +90,11 @@ package enum Assembly {
         }
     }
 
-    package static func tick(_ config: BridgeConfig, transport: any HTTPTransport, logger: Logger, write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput) throws(ConfigErrors) -> Tick {
+    /// - Parameter signals: the config's signals, compiled by `signals(_:)`.
+    package static func tick(_ config: BridgeConfig, signals: [SignalDefinition], transport: any HTTPTransport, logger: Logger, write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput) -> Tick {
         Tick(
             targets: targets(config),
-            signals: try signals(config),
+            signals: signals,
             sinks: sinks(config, write: write),
             scraper: Scraper(transport: transport, logger: logger),
             logger: logger

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Sinks
 
 enum LogFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
@@ -39,20 +40,7 @@ struct StderrLogHandler: LogHandler {
         text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? jsonQuote(text) : text
     }
 
-    private func jsonQuote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    private func jsonQuote(_ text: String) -> String { JSONText.quote(text) }
 }
 
 /// Options every command takes.

@@ -39,6 +39,21 @@ func loadConfig(_ path: String) throws -> (BridgeConfig, [SignalDefinition]) {
     }
 }
 
+/// Loads the config, builds one tick over a libcurl transport, runs `body`, then shuts the
+/// transport down. Shared by `once`, `run` and `explain`.
+func withTick<T>(
+    _ options: ConfigOptions,
+    _ global: GlobalOptions,
+    _ body: (BridgeConfig, Tick, Logger) async throws -> T
+) async throws -> T {
+    let logger = global.makeLogger()
+    let (config, signals) = try loadConfig(options.config)
+    let transport = CurlTransport()
+    defer { transport.shutdown() }
+    let tick = Assembly.tick(config, signals: signals, transport: transport, logger: logger)
+    return try await body(config, tick, logger)
+}
+
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate the config and print the plan (no network).",
@@ -63,11 +78,12 @@ struct Once: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let logger = global.makeLogger()
-        let (config, _) = try loadConfig(configOptions.config)
-        let transport = CurlTransport()
-        defer { transport.shutdown() }
-        let tick = try Assembly.tick(config, transport: transport, logger: logger)
+        try await withTick(configOptions, global) { _, tick, logger in
+            try await runOnce(tick, logger)
+        }
+    }
+
+    func runOnce(_ tick: Tick, _ logger: Logger) async throws {
         let report = await tick.run()
         let failedSignals = report.signals.filter { if case .failed = $0.status { return true } else { return false } }
         logger.info(
@@ -89,11 +105,12 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let logger = global.makeLogger()
-        let (config, _) = try loadConfig(configOptions.config)
-        let transport = CurlTransport()
-        defer { transport.shutdown() }
-        let tick = try Assembly.tick(config, transport: transport, logger: logger)
+        try await withTick(configOptions, global) { config, tick, logger in
+            await runLoop(config, tick, logger)
+        }
+    }
+
+    func runLoop(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger) async {
         logger.info("starting", metadata: ["interval": "\(DurationParser.format(config.scrape.interval))", "targets": "\(config.targets.count)", "signals": "\(config.signals.count)"])
         let loop = BridgeLoop(interval: config.scrape.interval, clock: ContinuousClock(), logger: logger)
         await withTaskGroup(of: Void.self) { group in
@@ -122,14 +139,11 @@ struct Explain: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let logger = global.makeLogger()
-        let (config, _) = try loadConfig(configOptions.config)
-        let transport = CurlTransport()
-        defer { transport.shutdown() }
-        let tick = try Assembly.tick(config, transport: transport, logger: logger)
-        let report = await tick.evaluate()
-        print(ExplainReport.render(report, tick: tick), terminator: "")
-        if !report.failedTargets.isEmpty { throw ExitCode(ExitCodes.runtimeFailure) }
+        try await withTick(configOptions, global) { _, tick, _ in
+            let report = await tick.evaluate()
+            print(ExplainReport.render(report, tick: tick), terminator: "")
+            if !report.failedTargets.isEmpty { throw ExitCode(ExitCodes.runtimeFailure) }
+        }
     }
 }
 

@@ -201,3 +201,31 @@ func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
         }
     }
 }
+
+/// Walks a page line by line (split on `\n` only, as both formats define lines) and makes
+/// located errors for the current line.
+struct LineCursor {
+    let bytes: [UInt8]
+    private(set) var number = 0
+    private(set) var start = 0
+    private(set) var end = 0
+    private var nextStart = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Moves to the next line; false when the page is exhausted.
+    mutating func advance() -> Bool {
+        guard nextStart < bytes.count else { return false }
+        number += 1
+        start = nextStart
+        var index = start
+        while index < bytes.count, bytes[index] != ASCII.newline { index += 1 }
+        end = index
+        nextStart = index + 1
+        return true
+    }
+
+    func error(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
+        ExpositionError(code, message, line: max(number, 1), column: characterColumn(bytes, lineStart: start, offset: offset))
+    }
+}

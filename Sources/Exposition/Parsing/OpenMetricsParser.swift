@@ -59,19 +59,18 @@ package enum OpenMetricsParser {
         var duplicates = 0
         var seenNames: Set<String> = []
         var current: Family? = nil
-        var lineNumber = 0
-        var lineStart = 0
-        var lineEnd = 0
+        var cursor: LineCursor
+        var lineNumber: Int { cursor.number }
+        var lineStart: Int { cursor.start }
+        var lineEnd: Int { cursor.end }
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            cursor = LineCursor(bytes)
+        }
 
         func fail(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
-            ExpositionError(
-                code,
-                message,
-                line: lineNumber,
-                column: characterColumn(bytes, lineStart: lineStart, offset: offset)
-            )
+            cursor.error(code, message, at: offset)
         }
 
         func failLine(_ code: ExpositionError.Code, _ message: String, line: Int, column: Int = 1) -> ExpositionError {
@@ -79,15 +78,10 @@ package enum OpenMetricsParser {
         }
 
         mutating func run() throws(ExpositionError) {
-            var start = 0
-            let count = bytes.count
             var sawEOF = false
-            while start < count {
-                lineNumber += 1
-                lineStart = start
-                var end = start
-                while end < count, bytes[end] != ASCII.newline { end += 1 }
-                lineEnd = end
+            while cursor.advance() {
+                let start = lineStart
+                let end = lineEnd
                 if sawEOF {
                     throw fail(.syntax, "unexpected content after # EOF", at: start)
                 }
@@ -102,11 +96,9 @@ package enum OpenMetricsParser {
                 } else {
                     try parseSampleLine()
                 }
-                start = end + 1
             }
             try finishFamily()
             guard sawEOF else {
-                lineStart = count
                 throw failLine(.missingEOF, "page does not end with # EOF", line: max(lineNumber, 1))
             }
         }

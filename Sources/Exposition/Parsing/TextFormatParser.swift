@@ -21,24 +21,23 @@ package enum TextFormatParser {
         var familyOrder: [String] = []
         var seen: [SeriesKey: Int] = [:]
         var duplicates = 0
-        var lineNumber = 0
-        var lineStart = 0
-        var lineEnd = 0
+        var cursor: LineCursor
+        var lineNumber: Int { cursor.number }
+        var lineStart: Int { cursor.start }
+        var lineEnd: Int { cursor.end }
 
         struct SeriesKey: Hashable {
             var labels: Labels
             var timestamp: Int64?
         }
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            cursor = LineCursor(bytes)
+        }
 
         func fail(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
-            ExpositionError(
-                code,
-                message,
-                line: lineNumber,
-                column: characterColumn(bytes, lineStart: lineStart, offset: offset)
-            )
+            cursor.error(code, message, at: offset)
         }
 
         func describe(_ offset: Int) -> String {
@@ -55,17 +54,7 @@ package enum TextFormatParser {
         }
 
         mutating func run() throws(ExpositionError) {
-            var start = 0
-            let count = bytes.count
-            while start < count {
-                lineNumber += 1
-                lineStart = start
-                var end = start
-                while end < count, bytes[end] != ASCII.newline { end += 1 }
-                lineEnd = end
-                try parseLine()
-                start = end + 1
-            }
+            while cursor.advance() { try parseLine() }
         }
 
         mutating func parseLine() throws(ExpositionError) {
