@@ -25,8 +25,11 @@ struct PrometheusParityTests {
         case error
     }
 
-    static func expressions() throws -> [String] {
-        try String(contentsOf: corpus, encoding: .utf8).split(separator: "\n").map(String.init)
+    static let backfillCorpus = Fixtures.projectFile("Tests/QueryTests/Parity/backfill.promql")
+    static let backfillFixture = Fixtures.projectFile("Tests/QueryTests/Parity/backfill/jobs.om")
+
+    static func expressions(_ file: URL = corpus) throws -> [String] {
+        try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)
             .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
     }
 
@@ -48,14 +51,17 @@ struct PrometheusParityTests {
         return Snapshot(samples: samples, time: now)
     }
 
-    func oracle(_ expressions: [String]) async throws -> [String: Outcome] {
+    func oracle(_ expressions: [String], backfill: Bool = false) async throws -> [String: Outcome] {
         try #require(Oracle.prometheusAvailable, "Prometheus (Debian package `prometheus`) is required in CI")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-parity-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("exprs.promql")
         try Data(expressions.joined(separator: "\n").utf8).write(to: file)
-        let arguments = [Fixtures.sharedFile("tools/promql-oracle.sh").path, file.path] + Self.fixtures.map { Fixtures.sharedFile("fixtures/exposition/\($0)").path }
+        let arguments =
+            backfill
+            ? [Fixtures.sharedFile("tools/promql-oracle.sh").path, "--backfill", file.path, Self.backfillFixture.path]
+            : [Fixtures.sharedFile("tools/promql-oracle.sh").path, file.path] + Self.fixtures.map { Fixtures.sharedFile("fixtures/exposition/\($0)").path }
         let output = try await runProcess("bash", arguments, timeout: .seconds(180))
         try #require(output.status == 0, "oracle failed: \(output.stderr)")
         var outcomes: [String: Outcome] = [:]
@@ -101,12 +107,29 @@ struct PrometheusParityTests {
         return Swift.abs(a - b) <= 1e-9 * Swift.max(Swift.abs(a), Swift.abs(b))
     }
 
+    /// Every sample of the timestamped fixture, evaluated at its newest timestamp (as the oracle).
+    static func backfillSnapshot() throws -> Snapshot {
+        let page = try OpenMetricsParser.parse(Fixtures.bytes(backfillFixture))
+        var store = SeriesStore()
+        for sample in page.samples { store.append(sample.labels, Point(t: sample.timestamp!, v: sample.value)) }
+        return Snapshot(store: store, time: page.samples.compactMap(\.timestamp).max()!)
+    }
+
     @Test("the committed corpus agrees with Prometheus, expression by expression")
     func corpus() async throws {
         let expressions = try Self.expressions()
         #expect(expressions.count >= 90)
-        let expected = try await oracle(expressions)
-        let snapshot = try Self.snapshot()
+        try await compare(expressions, try await oracle(expressions), try Self.snapshot())
+    }
+
+    @Test("range functions and history: the backfill corpus agrees with Prometheus exactly")
+    func backfillCorpus() async throws {
+        let expressions = try Self.expressions(Self.backfillCorpus)
+        #expect(expressions.count >= 110)
+        try await compare(expressions, try await oracle(expressions, backfill: true), try Self.backfillSnapshot())
+    }
+
+    func compare(_ expressions: [String], _ expected: [String: Outcome], _ snapshot: Snapshot) async throws {
         var compared = 0
         for expression in expressions {
             guard let want = expected[expression] else {

@@ -214,10 +214,12 @@ package enum OpenMetricsParser {
                 {
                     throw fail(.invalidTimestamp, "timestamps went backwards within a group", at: at)
                 }
-            } else {
+            }
+            // Duplicates are only those repeated at the same timestamp within the group.
+            if family.group != group || sample.timestamp != family.groupTimestamp {
                 family.groupSeries = []
             }
-            if sample.timestamp != family.groupTimestamp || !family.groupSeries.contains(seriesKey) {
+            if !family.groupSeries.contains(seriesKey) {
                 family.samples.append(sample)
             }
             family.groupSeries.insert(seriesKey)

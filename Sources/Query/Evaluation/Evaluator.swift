@@ -15,26 +15,55 @@ package enum QueryValue: Sendable, Equatable {
     }
 }
 
-/// The data an expression is evaluated against: the latest samples of one tick.
+/// The data an expression is evaluated against: the series store at one evaluation time.
 package struct Snapshot: Sendable {
-    package let samples: [Sample]
-    /// Evaluation time in milliseconds since the epoch (for `time()`).
-    package let time: Int64
-    private let byName: [String: [Sample]]
+    /// Prometheus' default lookback for instant selectors.
+    package static let lookback: Int64 = 300_000
 
-    package init(samples: [Sample], time: Int64) {
-        self.samples = samples
+    package let store: SeriesStore
+    /// Evaluation time in milliseconds since the epoch.
+    package let time: Int64
+
+    package init(store: SeriesStore, time: Int64) {
+        self.store = store
         self.time = time
-        var index: [String: [Sample]] = [:]
-        for sample in samples { index[sample.name, default: []].append(sample) }
-        byName = index
     }
 
+    /// A one-scrape snapshot: samples without a timestamp are stamped `time`.
+    package init(samples: [Sample], time: Int64) {
+        var store = SeriesStore()
+        store.ingest(target: "", samples: samples, time: time)
+        self.init(store: store, time: time)
+    }
+
+    /// Instant selection: each series' newest sample no later than `time` and within the
+    /// lookback window, unless that sample is a staleness marker.
     package func select(_ selector: VectorSelector) -> [Sample] {
-        let candidates = selector.metricName.map { byName[$0] ?? [] } ?? samples
-        return candidates.filter { sample in
-            selector.matchers.allSatisfy { $0.matches(sample.labels[$0.name] ?? "") }
+        var result: [Sample] = []
+        for labels in store.candidates(selector) {
+            guard let points = store.series[labels], let point = latest(points, atOrBefore: time) else { continue }
+            if point.isStale || point.t <= time - Snapshot.lookback { continue }
+            result.append(Sample(labels: labels, value: point.v, timestamp: point.t))
         }
+        return result
+    }
+
+    /// Range selection `[range]`: samples with time - range ≤ t ≤ time (Prometheus 2.x
+    /// includes the left edge), staleness markers removed.
+    package func selectRange(_ selector: VectorSelector, range: Int64) -> [(labels: Labels, points: [Point])] {
+        var result: [(Labels, [Point])] = []
+        let start = time - range
+        for labels in store.candidates(selector) {
+            guard let points = store.series[labels] else { continue }
+            let window = points.filter { $0.t >= start && $0.t <= time && !$0.isStale }
+            if !window.isEmpty { result.append((labels, window)) }
+        }
+        return result
+    }
+
+    private func latest(_ points: [Point], atOrBefore t: Int64) -> Point? {
+        if let last = points.last, last.t <= t { return last }
+        return points.last { $0.t <= t }
     }
 }
 
@@ -49,7 +78,11 @@ package struct Evaluator {
         case .number(let value, _): return .scalar(value)
         case .string(_, let column): throw QueryError(.type, "a string is not a usable result", column: column)
         case .parenthesized(let inner): return try evaluate(inner)
-        case .selector(let selector): return .vector(snapshot.select(selector))
+        case .selector(let selector):
+            guard selector.range == nil else {
+                throw QueryError(.type, "a range vector can only be used as a function argument, e.g. rate(x[5m])", column: selector.column)
+            }
+            return .vector(snapshot.select(selector))
         case .negate(let inner, _):
             switch try evaluate(inner) {
             case .scalar(let value): return .scalar(-value)
@@ -60,6 +93,12 @@ package struct Evaluator {
         case .aggregate(let op, let parameter, let body, let grouping, let column):
             guard case .vector(let samples) = try evaluate(body) else {
                 throw QueryError(.type, "\(op.rawValue) needs an instant vector", column: column)
+            }
+            if op == .countValues {
+                guard let parameter, case .string(let label, _) = Evaluator.unwrap(parameter) else {
+                    throw QueryError(.type, "count_values needs a label name string", column: column)
+                }
+                return .vector(try LabelFunctions.countValues(label, samples, grouping: grouping, column: column))
             }
             var parameterValue: Double? = nil
             if let parameter {
@@ -75,8 +114,19 @@ package struct Evaluator {
     }
 
     private func call(_ name: String, _ arguments: [Expression], column: Int) throws(QueryError) -> QueryValue {
+        if let signature = FunctionTable.supported[name], let matrixIndex = signature.arguments.firstIndex(of: .matrix) {
+            return try rangeCall(name, arguments, matrixIndex: matrixIndex, column: column)
+        }
         var values: [QueryValue] = []
-        for argument in arguments { values.append(try evaluate(argument)) }
+        var strings: [String] = []
+        for argument in arguments {
+            if case .string(let text, _) = Evaluator.unwrap(argument) {
+                strings.append(text)
+                values.append(.vector([]))
+            } else {
+                values.append(try evaluate(argument))
+            }
+        }
         func vectorArgument(_ index: Int) -> [Sample] {
             if case .vector(let samples) = values[index] { return samples }
             return []
@@ -121,10 +171,25 @@ package struct Evaluator {
             return .vector([Sample(labels: Labels(), value: scalarArgument(0))])
         case "time":
             return .scalar(Double(snapshot.time) / 1000)
+        case "timestamp":
+            return .vector(vectorArgument(0).map { Sample(labels: $0.labels.withoutName, value: Double($0.timestamp ?? snapshot.time) / 1000) })
+        case "sort", "sort_desc":
+            let descending = name == "sort_desc"
+            return .vector(vectorArgument(0).sorted { a, b in
+                if a.value.isNaN { return false }
+                if b.value.isNaN { return true }
+                return descending ? a.value > b.value : a.value < b.value
+            })
+        case "label_replace":
+            return .vector(try LabelFunctions.labelReplace(vectorArgument(0), destination: strings[0], replacement: strings[1], source: strings[2], pattern: strings[3], column: column))
+        case "label_join":
+            return .vector(try LabelFunctions.labelJoin(vectorArgument(0), destination: strings[0], separator: strings[1], sources: Array(strings.dropFirst(2)), column: column))
+        case "histogram_quantile":
+            return .vector(LabelFunctions.histogramQuantile(scalarArgument(0), vectorArgument(1)))
         case "absent":
             guard vectorArgument(0).isEmpty else { return .vector([]) }
             var labels: [(String, String)] = []
-            if case .selector(let selector) = unwrap(arguments[0]) {
+            if case .selector(let selector) = Evaluator.unwrap(arguments[0]) {
                 for matcher in selector.matchers where matcher.type == .equal && matcher.name != Labels.metricName {
                     labels.append((matcher.name, matcher.value))
                 }
@@ -135,8 +200,35 @@ package struct Evaluator {
         }
     }
 
-    private func unwrap(_ expression: Expression) -> Expression {
+    static func unwrap(_ expression: Expression) -> Expression {
         if case .parenthesized(let inner) = expression { return unwrap(inner) }
         return expression
+    }
+
+    /// Functions over a range vector: one value per series in the window (series with too few
+    /// samples are dropped). Only `last_over_time` keeps the metric name, as in Prometheus.
+    private func rangeCall(_ name: String, _ arguments: [Expression], matrixIndex: Int, column: Int) throws(QueryError) -> QueryValue {
+        guard case .selector(let selector) = Evaluator.unwrap(arguments[matrixIndex]), let range = selector.range else {
+            throw QueryError(.type, "\(name)() needs a range selector such as x[5m]", column: column)
+        }
+        var parameter: Double? = nil
+        if matrixIndex > 0 {
+            guard case .scalar(let value) = try evaluate(arguments[0]) else {
+                throw QueryError(.type, "the first argument of \(name)() must be a scalar", column: column)
+            }
+            parameter = value
+        }
+        let selected = snapshot.selectRange(selector, range: range)
+        if name == "absent_over_time" {
+            guard selected.isEmpty else { return .vector([]) }
+            let labels = selector.matchers.filter { $0.type == .equal && $0.name != Labels.metricName }.map { ($0.name, $0.value) }
+            return .vector([Sample(labels: Labels(labels), value: 1)])
+        }
+        var result: [Sample] = []
+        for (labels, points) in selected {
+            guard let value = RangeFunctions.apply(name, points, range: range, time: snapshot.time, parameter: parameter) else { continue }
+            result.append(Sample(labels: name == "last_over_time" ? labels : labels.withoutName, value: value))
+        }
+        return .vector(result)
     }
 }

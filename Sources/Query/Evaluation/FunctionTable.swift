@@ -26,6 +26,22 @@ enum FunctionTable {
         table["vector"] = Signature(arguments: [.scalar], optionalFrom: 1, result: .vector)
         table["absent"] = Signature(arguments: [.vector], optionalFrom: 1, result: .vector)
         table["time"] = Signature(arguments: [], optionalFrom: 0, result: .scalar)
+        table["timestamp"] = Signature(arguments: [.vector], optionalFrom: 1, result: .vector)
+        for name in ["sort", "sort_desc"] {
+            table[name] = Signature(arguments: [.vector], optionalFrom: 1, result: .vector)
+        }
+        for name in [
+            "rate", "irate", "increase", "delta", "idelta", "deriv", "avg_over_time", "min_over_time", "max_over_time",
+            "sum_over_time", "count_over_time", "last_over_time", "stddev_over_time", "stdvar_over_time",
+            "present_over_time", "absent_over_time", "changes", "resets",
+        ] {
+            table[name] = Signature(arguments: [.matrix], optionalFrom: 1, result: .vector)
+        }
+        table["quantile_over_time"] = Signature(arguments: [.scalar, .matrix], optionalFrom: 2, result: .vector)
+        table["histogram_quantile"] = Signature(arguments: [.scalar, .vector], optionalFrom: 2, result: .vector)
+        table["label_replace"] = Signature(arguments: [.vector, .string, .string, .string, .string], optionalFrom: 5, result: .vector)
+        // label_join is variadic: vector, dst, separator, then any number of source labels.
+        table["label_join"] = Signature(arguments: [.vector, .string, .string], optionalFrom: 3, result: .vector)
         return table
     }()
 
@@ -50,10 +66,7 @@ enum TypeChecker {
         case .string: return .string
         case .parenthesized(let inner): return try check(inner)
         case .selector(let selector):
-            if selector.range != nil {
-                throw QueryError(.unsupported, "range selectors [..] are not supported in this version", column: selector.column)
-            }
-            return .vector
+            return selector.range == nil ? .vector : .matrix
         case .negate(let inner, let column):
             let type = try check(inner)
             guard type == .scalar || type == .vector else {
@@ -64,20 +77,30 @@ enum TypeChecker {
             guard let signature = FunctionTable.supported[name] else {
                 throw QueryError(.unsupported, "function \(name)() is not supported in this version", column: column, length: name.count)
             }
-            guard arguments.count >= signature.optionalFrom, arguments.count <= signature.arguments.count else {
+            let variadic = name == "label_join"
+            guard arguments.count >= signature.optionalFrom, variadic || arguments.count <= signature.arguments.count else {
                 throw QueryError(.type, "\(name)() expects \(describeCount(signature)) argument(s), got \(arguments.count)", column: column, length: name.count)
             }
             for (index, argument) in arguments.enumerated() {
                 let type = try check(argument)
-                if type != signature.arguments[index] {
-                    throw QueryError(.type, "argument \(index + 1) of \(name)() must be \(signature.arguments[index].rawValue), got \(type.rawValue)", column: argument.column)
+                let expected = index < signature.arguments.count ? signature.arguments[index] : .string
+                if signature.arguments.contains(.matrix), expected == .matrix, case .selector(let selector) = unwrapParentheses(argument), selector.range != nil {
+                    continue
+                }
+                if expected == .matrix {
+                    throw QueryError(.type, "argument \(index + 1) of \(name)() must be a range selector such as x[5m]", column: argument.column)
+                }
+                if type != expected {
+                    throw QueryError(.type, "argument \(index + 1) of \(name)() must be \(expected.rawValue), got \(type.rawValue)", column: argument.column)
                 }
             }
             return signature.result
-        case .aggregate(let op, let parameter, let body, _, let column):
+        case .aggregate(let op, let parameter, let body, _, _):
             switch op {
             case .countValues:
-                throw QueryError(.unsupported, "\(op.rawValue) is not supported in this version", column: column, length: op.rawValue.count)
+                if let parameter, try check(parameter) != .string {
+                    throw QueryError(.type, "the parameter of count_values must be a string (the label name)", column: parameter.column)
+                }
             case .topk, .bottomk, .quantile:
                 if let parameter, try check(parameter) != .scalar {
                     throw QueryError(.type, "the parameter of \(op.rawValue) must be a scalar", column: parameter.column)
@@ -105,6 +128,11 @@ enum TypeChecker {
             }
             return left == .scalar && right == .scalar ? .scalar : .vector
         }
+    }
+
+    static func unwrapParentheses(_ expression: Expression) -> Expression {
+        if case .parenthesized(let inner) = expression { return unwrapParentheses(inner) }
+        return expression
     }
 
     static func describeCount(_ signature: FunctionTable.Signature) -> String {

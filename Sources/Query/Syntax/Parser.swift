@@ -13,7 +13,10 @@ package struct Parser {
         guard case .end = parser.current.kind else {
             throw QueryError(.syntax, "unexpected \(parser.describe(parser.current)) after a complete expression", column: parser.current.column, length: parser.current.length)
         }
-        _ = try TypeChecker.check(expression)
+        let type = try TypeChecker.check(expression)
+        guard type == .scalar || type == .vector else {
+            throw QueryError(.type, "the expression must give an instant vector or a scalar, not a \(type == .matrix ? "range vector" : type.rawValue); wrap a range in a function such as rate()", column: expression.column)
+        }
         return expression
     }
 
