@@ -51,17 +51,23 @@ struct PrometheusParityTests {
         return Snapshot(samples: samples, time: now)
     }
 
-    func oracle(_ expressions: [String], backfill: Bool = false) async throws -> [String: Outcome] {
+    func oracle(_ expressions: [String], backfill: Bool = false, time: Int64? = nil) async throws -> [String: Outcome] {
         try #require(Oracle.prometheusAvailable, "Prometheus (Debian package `prometheus`) is required in CI")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-parity-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("exprs.promql")
         try Data(expressions.joined(separator: "\n").utf8).write(to: file)
-        let arguments =
-            backfill
-            ? [Fixtures.sharedFile("tools/promql-oracle.sh").path, "--backfill", file.path, Self.backfillFixture.path]
-            : [Fixtures.sharedFile("tools/promql-oracle.sh").path, file.path] + Self.fixtures.map { Fixtures.sharedFile("fixtures/exposition/\($0)").path }
+        let script = Fixtures.sharedFile("tools/promql-oracle.sh").path
+        var arguments: [String] = [script]
+        if backfill {
+            arguments.append("--backfill")
+            if let time { arguments += ["--time", String(Double(time) / 1000)] }
+            arguments += [file.path, Self.backfillFixture.path]
+        } else {
+            arguments.append(file.path)
+            arguments += Self.fixtures.map { Fixtures.sharedFile("fixtures/exposition/\($0)").path }
+        }
         let output = try await runProcess("bash", arguments, timeout: .seconds(180))
         try #require(output.status == 0, "oracle failed: \(output.stderr)")
         var outcomes: [String: Outcome] = [:]
@@ -108,11 +114,11 @@ struct PrometheusParityTests {
     }
 
     /// Every sample of the timestamped fixture, evaluated at its newest timestamp (as the oracle).
-    static func backfillSnapshot() throws -> Snapshot {
+    static func backfillSnapshot(at time: Int64? = nil) throws -> Snapshot {
         let page = try OpenMetricsParser.parse(Fixtures.bytes(backfillFixture))
         var store = SeriesStore()
         for sample in page.samples { store.append(sample.labels, Point(t: sample.timestamp!, v: sample.value)) }
-        return Snapshot(store: store, time: page.samples.compactMap(\.timestamp).max()!)
+        return Snapshot(store: store, time: time ?? page.samples.compactMap(\.timestamp).max()!)
     }
 
     @Test("the committed corpus agrees with Prometheus, expression by expression")
@@ -127,6 +133,15 @@ struct PrometheusParityTests {
         let expressions = try Self.expressions(Self.backfillCorpus)
         #expect(expressions.count >= 110)
         try await compare(expressions, try await oracle(expressions, backfill: true), try Self.backfillSnapshot())
+    }
+
+    @Test(
+        "the backfill corpus between samples: extrapolation and lookback agree too",
+        arguments: [1_700_000_607_500, 1_700_000_700_000] as [Int64]
+    )
+    func backfillBetweenSamples(_ time: Int64) async throws {
+        let expressions = try Self.expressions(Self.backfillCorpus)
+        try await compare(expressions, try await oracle(expressions, backfill: true, time: time), try Self.backfillSnapshot(at: time))
     }
 
     func compare(_ expressions: [String], _ expected: [String: Outcome], _ snapshot: Snapshot) async throws {
