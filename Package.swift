@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Scrape", "Query", "Sinks", "Exposition", .product(name: "Logging", package: "swift-log"),
+                "Scrape", "Query", "Sinks", "Exposition", "Config", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

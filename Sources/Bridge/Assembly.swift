@@ -26,7 +26,8 @@ package enum Assembly {
                         min: signal.min,
                         max: signal.max,
                         rounding: SignalDefinition.Rounding(rawValue: signal.round.rawValue) ?? .none,
-                        labels: signal.labels
+                        labels: signal.labels,
+                        policy: signal.policy
                     )
                 )
             } catch {
@@ -54,6 +55,31 @@ package enum Assembly {
             location.column = prefix.count - (prefix.lastIndex(of: "\n").map { prefix.distance(from: prefix.startIndex, to: $0) + 1 } ?? 0) + 1
         }
         return location
+    }
+
+    /// Loads the saved state from `state_dir` (if configured). A bad file is logged and ignored.
+    package static func loadState(_ config: BridgeConfig, logger: Logger) -> EngineState {
+        guard let directory = config.stateDirectory else { return EngineState() }
+        do {
+            if let state = try StateFile(directory: directory).load() {
+                logger.debug("state loaded", metadata: ["state_dir": "\(directory)", "series": "\(state.store.series.count)"])
+                return state
+            }
+        } catch {
+            logger.warning("\(error.description)", metadata: ["state_dir": "\(directory)"])
+        }
+        return EngineState()
+    }
+
+    /// Saves the state to `state_dir` (if configured); failures are logged, never fatal.
+    package static func saveState(_ state: EngineState, _ config: BridgeConfig, logger: Logger) {
+        guard let directory = config.stateDirectory else { return }
+        do {
+            try StateFile(directory: directory).save(state, now: Int64(Date().timeIntervalSince1970 * 1000))
+            logger.debug("state saved", metadata: ["state_dir": "\(directory)", "series": "\(state.store.series.count)"])
+        } catch {
+            logger.error("could not save state; history will be missing next run", metadata: ["state_dir": "\(directory)", "error": "\(error)"])
+        }
     }
 
     package static func targets(_ config: BridgeConfig) -> [ScrapeTarget] {

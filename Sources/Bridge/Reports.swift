@@ -50,7 +50,7 @@ package enum CheckReport {
 
 /// `explain`: one cycle as a dry run, step by step. Never shows secrets.
 package enum ExplainReport {
-    package static func render(_ report: Tick.Report, tick: Tick) -> String {
+    package static func render(_ report: Tick.Report, tick: Tick, state: EngineState = EngineState()) -> String {
         var out = "scrape at \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(report.time) / 1000))):\n"
         for scrape in report.scrapes {
             switch scrape.outcome {
@@ -60,10 +60,19 @@ package enum ExplainReport {
                 out += "  \(scrape.target)  DOWN  \(error.code.rawValue)/\(error.reason): \(error.message)\n"
             }
         }
-        let snapshot = Snapshot(samples: report.scrapes.flatMap(\.samples), time: report.time)
+        let snapshot = Snapshot(store: state.store, time: report.time)
         for (signal, outcome) in zip(tick.signals, report.signals) {
             out += "signal \(signal.name) = \(signal.query.text.replacingOccurrences(of: "\n", with: " "))\n"
             for selector in uniqueSelectors(signal.query.expression) {
+                if let range = selector.range {
+                    let matched = snapshot.selectRange(selector, range: range)
+                    out += "  input \(describe(selector))[\(DurationParser.format(.milliseconds(range)))]: \(matched.count) series\n"
+                    for (labels, points) in matched.prefix(5) {
+                        out += "    \(labels) \(points.count) sample(s), last \(ValueFormat.prometheus(points.last?.v ?? .nan))\n"
+                    }
+                    if matched.count > 5 { out += "    … \(matched.count - 5) more\n" }
+                    continue
+                }
                 let matched = snapshot.select(selector)
                 out += "  input \(describe(selector)): \(matched.count) series\n"
                 for sample in matched.prefix(5) {
@@ -77,9 +86,15 @@ package enum ExplainReport {
                     out += "  result \(series.labels.isEmpty ? "{}" : series.labels.description): \(describe(series.steps, signal))\n"
                 }
             case .noData:
-                out += "  result: NO DATA (the expression matched no series; nothing will be published, never 0)\n"
+                out += "  result: no series\n"
             case .failed(let message):
                 out += "  result: FAILED \(message)\n"
+            }
+            out += "  decision: \(SignalReport.describe(outcome, signal, state.signals[signal.name]))\n"
+            if outcome.decision != .computed {
+                for (labels, value) in outcome.published {
+                    out += "  publish \(labels.isEmpty ? "{}" : labels.description) \(ValueFormat.prometheus(value))\n"
+                }
             }
         }
         for sink in tick.sinks {
@@ -137,7 +152,7 @@ package enum QueryOutput {
         return out
     }
 
-    static func sorted(_ value: QueryValue) -> [Sample] {
-        value.series.sorted { $0.labels.description < $1.labels.description }
-    }
+    /// Evaluation order: selections and aggregations come sorted by labels, and sort() /
+    /// sort_desc() keep the order they chose.
+    static func sorted(_ value: QueryValue) -> [Sample] { value.series }
 }

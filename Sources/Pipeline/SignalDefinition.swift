@@ -1,3 +1,4 @@
+import Config
 import Exposition
 import Foundation
 import Query
@@ -13,8 +14,10 @@ package struct SignalDefinition: Sendable {
     package var max: Double?
     package var rounding: Rounding
     package var labels: [String: String]
+    package var policy: MissingDataPolicy
 
-    package init(name: String, query: CompiledQuery, buffer: Double = 0, min: Double? = nil, max: Double? = nil, rounding: Rounding = .none, labels: [String: String] = [:]) {
+    package init(name: String, query: CompiledQuery, buffer: Double = 0, min: Double? = nil, max: Double? = nil, rounding: Rounding = .none, labels: [String: String] = [:], policy: MissingDataPolicy = MissingDataPolicy()) {
+        self.policy = policy
         self.name = name
         self.query = query
         self.buffer = buffer
@@ -65,4 +68,25 @@ package struct SignalOutcome: Sendable {
     package var series: [(labels: Labels, steps: SignalDefinition.Steps)]
     /// Series whose final value is NaN or ±Inf: computed, shown, never published.
     package var nonFinite: Int
+    /// What is actually published after the missing-data policies.
+    package var published: [(labels: Labels, value: Double)] = []
+    /// The policy decision, as a bounded code (log and metric label) and a sentence.
+    package var decision: Decision = .computed
+    /// Targets this signal reads that failed this cycle.
+    package var downTargets: [String] = []
+
+    package enum Decision: String, Sendable {
+        case computed
+        case emptySkipped = "empty_skip"
+        case emptyZero = "empty_zero"
+        case emptyFallback = "empty_fallback"
+        case targetDownSkipped = "target_down_skip"
+        case targetDownLast = "target_down_last"
+        case targetDownLastExpired = "target_down_last_expired"
+        case targetDownFallback = "target_down_fallback"
+        case targetDownPublished = "target_down_publish"
+        case failedSkipped = "failed_skip"
+        case failedFallback = "failed_fallback"
+        case waitingForFallback = "waiting_for_fallback"
+    }
 }

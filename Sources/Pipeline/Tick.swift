@@ -1,3 +1,4 @@
+import Config
 import Exposition
 import Foundation
 import Logging
@@ -41,36 +42,93 @@ package struct Tick: Sendable {
         package var succeeded: Bool { failedTargets.isEmpty && failedSinks.isEmpty }
     }
 
-    /// Scrape and evaluate only (no publishing): used by `explain` and `query`.
+    /// How much history the expressions need (the longest range selector), in ms.
+    package var retention: Int64 {
+        signals.flatMap { $0.query.expression.selectors }.compactMap(\.range).max() ?? 0
+    }
+
+    /// Scrape and evaluate only (no publishing) from a fresh state: `explain` and `query`.
     package func evaluate(now: Date = Date()) async -> Report {
+        var state = EngineState()
+        return await evaluate(now: now, state: &state)
+    }
+
+    /// Scrape, record into the history, evaluate, and apply each signal's missing-data policy.
+    package func evaluate(now: Date = Date(), state: inout EngineState) async -> Report {
         let time = Int64((now.timeIntervalSince1970 * 1000).rounded())
         let scrapes = await scraper.scrapeAll(targets)
-        let snapshot = Snapshot(samples: scrapes.flatMap(\.samples), time: time)
+        for scrape in scrapes {
+            state.store.ingest(target: "\(scrape.target)\u{0}\(scrape.instance)", samples: scrape.samples, time: time)
+        }
+        let retention = self.retention
+        state.store.prune(keepingAfter: time - retention, forgetBefore: time - max(retention, Snapshot.lookback))
+        let snapshot = Snapshot(store: state.store, time: time)
+        let down = Set(scrapes.filter { !$0.isUp }.map { TargetKey(job: $0.target, instance: $0.instance) })
         var outcomes: [SignalOutcome] = []
         var points: [SignalPoint] = []
         for signal in signals {
-            let outcome = Tick.evaluate(signal, snapshot)
+            var outcome = Tick.evaluate(signal, snapshot)
+            outcome.downTargets = Tick.downTargets(read: signal, in: state.store, down: down)
+            var signalState = state.signals[signal.name] ?? SignalState()
+            PolicyDecision.apply(&outcome, signal: signal, state: &signalState, time: time)
+            state.signals[signal.name] = signalState
             outcomes.append(outcome)
-            switch outcome.status {
-            case .ok:
-                for series in outcome.series where series.steps.final.isFinite {
-                    points.append(SignalPoint(signal: signal.name, labels: series.labels, value: series.steps.final))
-                }
-                if outcome.nonFinite > 0 {
-                    logger.warning("signal value is not finite; not published", metadata: ["signal": "\(signal.name)", "series": "\(outcome.nonFinite)"])
-                }
-            case .noData:
-                logger.warning("signal has no data: its expression matched no series; nothing published", metadata: ["signal": "\(signal.name)"])
-            case .failed(let message):
-                logger.error("signal evaluation failed", metadata: ["signal": "\(signal.name)", "error": "\(message)"])
+            for (labels, value) in outcome.published {
+                points.append(SignalPoint(signal: signal.name, labels: labels, value: value))
             }
+            log(outcome, signal, signalState)
         }
         return Report(time: time, scrapes: scrapes, signals: outcomes, publication: Publication(timestamp: time, points: points), sinks: [])
     }
 
-    /// A full cycle. Sinks publish concurrently; one slow or failing sink does not hold up another.
+    struct TargetKey: Hashable {
+        var job: String
+        var instance: String
+    }
+
+    /// Failed targets whose series this signal's selectors match (stale series included, so a
+    /// target that just went down still counts). Selectors of `up` and `scrape_*` are left out:
+    /// a signal that reads `up` handles partial data itself.
+    static func downTargets(read signal: SignalDefinition, in store: SeriesStore, down: Set<TargetKey>) -> [String] {
+        guard !down.isEmpty else { return [] }
+        var hit: Set<TargetKey> = []
+        for selector in signal.query.expression.selectors {
+            if let name = selector.metricName, name == "up" || name.hasPrefix("scrape_") { continue }
+            for labels in store.candidates(selector) {
+                let key = TargetKey(job: labels["job"] ?? "", instance: labels["instance"] ?? "")
+                if down.contains(key) { hit.insert(key) }
+            }
+        }
+        return hit.map { "\($0.job) \($0.instance)" }.sorted()
+    }
+
+    func log(_ outcome: SignalOutcome, _ signal: SignalDefinition, _ state: SignalState) {
+        let metadata: Logger.Metadata = ["signal": "\(signal.name)", "decision": "\(outcome.decision.rawValue)"]
+        switch outcome.decision {
+        case .computed:
+            if outcome.nonFinite > 0 {
+                logger.warning("signal value is not finite; not published", metadata: metadata.merging(["series": "\(outcome.nonFinite)"]) { $1 })
+            }
+        case .failedSkipped, .failedFallback:
+            if case .failed(let message) = outcome.status {
+                logger.error("signal evaluation failed", metadata: metadata.merging(["error": "\(message)"]) { $1 })
+            }
+        case .emptySkipped:
+            logger.warning("signal has no data: its expression matched no series; nothing published", metadata: metadata)
+        default:
+            logger.warning("\(PolicyDecision.describe(outcome, signal, state))", metadata: metadata)
+        }
+    }
+
+    /// A full cycle from a fresh state.
     package func run(now: Date = Date()) async -> Report {
-        var report = await evaluate(now: now)
+        var state = EngineState()
+        return await run(now: now, state: &state)
+    }
+
+    /// A full cycle. Sinks publish concurrently; one slow or failing sink does not hold up another.
+    package func run(now: Date = Date(), state: inout EngineState) async -> Report {
+        var report = await evaluate(now: now, state: &state)
         let publication = report.publication
         let logger = logger
         report.sinks = await withTaskGroup(of: (Int, SinkOutcome).self) { group in

@@ -78,13 +78,15 @@ struct Once: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await withTick(configOptions, global) { _, tick, logger in
-            try await runOnce(tick, logger)
+        try await withTick(configOptions, global) { config, tick, logger in
+            try await runOnce(config, tick, logger)
         }
     }
 
-    func runOnce(_ tick: Tick, _ logger: Logger) async throws {
-        let report = await tick.run()
+    func runOnce(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger) async throws {
+        var state = Assembly.loadState(config, logger: logger)
+        let report = await tick.run(state: &state)
+        Assembly.saveState(state, config, logger: logger)
         let failedSignals = report.signals.filter { if case .failed = $0.status { return true } else { return false } }
         logger.info(
             "cycle finished",
@@ -113,9 +115,10 @@ struct Run: AsyncParsableCommand {
     func runLoop(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger) async {
         logger.info("starting", metadata: ["interval": "\(DurationParser.format(config.scrape.interval))", "targets": "\(config.targets.count)", "signals": "\(config.signals.count)"])
         let loop = BridgeLoop(interval: config.scrape.interval, clock: ContinuousClock(), logger: logger)
+        let engine = Engine(tick: tick, state: Assembly.loadState(config, logger: logger))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await loop.run { _ = await tick.run() }
+                await loop.run { _ = await engine.cycle() }
             }
             group.addTask {
                 let signal = await SignalWatcher.waitForTermination()
@@ -125,6 +128,7 @@ struct Run: AsyncParsableCommand {
             await group.next()
             group.cancelAll()
         }
+        Assembly.saveState(await engine.state, config, logger: logger)
         logger.info("stopped")
     }
 }
@@ -139,9 +143,11 @@ struct Explain: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await withTick(configOptions, global) { _, tick, _ in
-            let report = await tick.evaluate()
-            print(ExplainReport.render(report, tick: tick), terminator: "")
+        try await withTick(configOptions, global) { config, tick, logger in
+            // A dry run reads the saved history but never writes it.
+            var state = Assembly.loadState(config, logger: logger)
+            let report = await tick.evaluate(state: &state)
+            print(ExplainReport.render(report, tick: tick, state: state), terminator: "")
             if !report.failedTargets.isEmpty { throw ExitCode(ExitCodes.runtimeFailure) }
         }
     }
@@ -164,6 +170,12 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(help: "Output format: table or json ([{\"labels\": {...}, \"value\": n}]).")
     var format: Format = .table
 
+    @Option(help: "Scrape this many times, --interval apart, so range functions such as rate() have history.")
+    var scrapes: Int = 1
+
+    @Option(help: "Time between scrapes with --scrapes, e.g. 1s or 15s.")
+    var interval: String = "1s"
+
     @Argument(help: "The expression, e.g. 'sum(instant_tasks_jobs_waiting)'.")
     var expression: String
 
@@ -171,6 +183,8 @@ struct QueryCommand: AsyncParsableCommand {
 
     func validate() throws {
         if config == nil && targets.isEmpty { throw ValidationError("give --config FILE or at least one --target URL") }
+        if scrapes < 1 || scrapes > 1000 { throw ValidationError("--scrapes must be between 1 and 1000") }
+        if DurationParser.parse(interval) == nil { throw ValidationError("--interval must be a duration such as 1s or 500ms") }
     }
 
     func run() async throws {
@@ -198,8 +212,16 @@ struct QueryCommand: AsyncParsableCommand {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         let scraper = Scraper(transport: transport, logger: logger)
-        let results = await scraper.scrapeAll(scrapeTargets)
-        let snapshot = Snapshot(samples: results.flatMap(\.samples), time: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        var store = SeriesStore()
+        var results: [ScrapeResult] = []
+        var time: Int64 = 0
+        for round in 0..<scrapes {
+            if round > 0 { try await Task.sleep(for: DurationParser.parse(interval)!) }
+            time = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+            results = await scraper.scrapeAll(scrapeTargets)
+            for result in results { store.ingest(target: "\(result.target)\u{0}\(result.instance)", samples: result.samples, time: time) }
+        }
+        let snapshot = Snapshot(store: store, time: time)
         let value: QueryValue
         do {
             value = try query.evaluate(snapshot)

@@ -19,7 +19,7 @@ package func withTLSServer<T>(_ body: (TLSTestServer) async throws -> T) async t
     defer { try? FileManager.default.removeItem(at: directory) }
     let cert = directory.appendingPathComponent("cert.pem").path
     let key = directory.appendingPathComponent("key.pem").path
-    try runTool("/usr/bin/openssl", [
+    try await runTool("/usr/bin/openssl", [
         "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
         "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", key, "-out", cert,
     ])
@@ -47,16 +47,12 @@ package func withTLSServer<T>(_ body: (TLSTestServer) async throws -> T) async t
     return try await body(TLSTestServer(port: port, certificatePath: cert))
 }
 
-package func runTool(_ path: String, _ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw FakeServerError("\(path) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+/// Runs a tool to completion without blocking a cooperative thread (a blocked pool thread
+/// would delay every other test's continuations on this 2-core machine).
+package func runTool(_ path: String, _ arguments: [String]) async throws {
+    let output = try await runProcess(path, arguments, timeout: .seconds(60))
+    guard output.status == 0 else {
+        throw FakeServerError("\(path) \(arguments.joined(separator: " ")) exited with \(output.status): \(output.stderr)")
     }
 }
 

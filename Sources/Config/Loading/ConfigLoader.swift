@@ -4,11 +4,13 @@ import Yams
 /// Every key the loader accepts, per section (docs/configuration.md documents each; a test
 /// keeps the two in step).
 package enum ConfigKeys {
-    package static let top = ["scrape", "targets", "signals", "sinks"]
+    package static let top = ["scrape", "targets", "signals", "sinks", "state_dir"]
     package static let scrape = ["interval", "timeout", "max_body_bytes"]
     package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format"]
     package static let tls = ["insecure_skip_verify", "ca_file"]
-    package static let signal = ["name", "expr", "buffer", "min", "max", "round", "labels"]
+    package static let signal = [
+        "name", "expr", "buffer", "min", "max", "round", "labels", "on_empty", "on_target_down", "fallback", "fallback_after", "max_age",
+    ]
     package static let stdoutSink = ["type", "name", "format"]
 
     package static var all: [(section: String, keys: [String])] {
@@ -57,6 +59,9 @@ package enum ConfigLoader {
         guard let top = reader.mapping(root, "", allowed: ConfigKeys.top) else { throw ConfigErrors(reader.errors) }
 
         if let scrape = top["scrape"] { config.scrape = readScrape(scrape.value, &reader) }
+        if let entry = top["state_dir"], let directory = reader.string(entry.value, "state_dir") {
+            config.stateDirectory = directory.hasPrefix("/") || baseDirectory == nil ? directory : "\(baseDirectory!)/\(directory)"
+        }
         if let targets = top["targets"], let list = reader.sequence(targets.value, "targets") {
             for (index, node) in list.enumerated() {
                 if let target = readTarget(node, "targets[\(index)]", &reader, baseDirectory: baseDirectory) {
@@ -256,13 +261,44 @@ package enum ConfigLoader {
                 }
             }
         }
+        let policy = readPolicy(entries, path, &reader)
         guard let name, let expr else { return nil }
         let exprNode = entries["expr"]!.value
         var exprLocation = reader.location(exprNode)
         if case .scalar(let scalar) = exprNode, scalar.style == .singleQuoted || scalar.style == .doubleQuoted {
             exprLocation.column += 1  // point at the first character inside the quotes
         }
-        return SignalConfig(name: name, expr: expr, buffer: buffer, min: minimum, max: maximum, round: rounding, labels: labels, location: reader.location(node), exprLocation: exprLocation)
+        var signal = SignalConfig(name: name, expr: expr, buffer: buffer, min: minimum, max: maximum, round: rounding, labels: labels, location: reader.location(node), exprLocation: exprLocation)
+        signal.policy = policy
+        return signal
+    }
+
+    static func readPolicy(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> MissingDataPolicy {
+        var policy = MissingDataPolicy()
+        if let entry = entries["on_empty"] {
+            policy.onEmpty = reader.choice(entry.value, "\(path).on_empty", as: MissingDataPolicy.OnEmpty.self) ?? .skip
+        }
+        if let entry = entries["on_target_down"] {
+            policy.onTargetDown = reader.choice(entry.value, "\(path).on_target_down", as: MissingDataPolicy.OnTargetDown.self) ?? .skip
+        }
+        if let entry = entries["fallback"] { policy.fallback = reader.double(entry.value, "\(path).fallback") }
+        if let entry = entries["fallback_after"], let text = reader.string(entry.value, "\(path).fallback_after") {
+            if let count = Int(text), count >= 1 {
+                policy.fallbackAfter = count
+            } else {
+                reader.error(entry.value, "\(path).fallback_after", "must be a whole number of cycles, at least 1")
+            }
+        }
+        if let entry = entries["max_age"], let age = reader.duration(entry.value, "\(path).max_age") { policy.maxAge = age }
+        let usesFallback = policy.onEmpty == .fallback || policy.onTargetDown == .fallback
+        if usesFallback, policy.fallback == nil, entries["fallback"] == nil {
+            let node = entries["on_empty"]?.value ?? entries["on_target_down"]?.value
+            reader.error(node, "\(path).fallback", "is required when a policy is `fallback`", hint: "e.g. fallback: 5 (the value to publish)")
+        }
+        if !usesFallback, let entry = entries["fallback"] {
+            reader.error(entry.key, "\(path).fallback", "is set but no policy uses it", hint: "set on_empty: fallback or on_target_down: fallback")
+        }
+        return policy
     }
 
     static func readSink(_ node: Node, _ path: String, _ reader: inout NodeReader) -> SinkConfig? {

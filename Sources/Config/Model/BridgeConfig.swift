@@ -6,6 +6,9 @@ package struct BridgeConfig: Sendable {
     package var targets: [TargetConfig]
     package var signals: [SignalConfig]
     package var sinks: [SinkConfig]
+    /// Where history and signal state persist between runs (`once` every minute needs it for
+    /// rate() and `last`). Nil: kept in memory only.
+    package var stateDirectory: String? = nil
 
     package init(source: String, scrape: ScrapeSettings = ScrapeSettings(), targets: [TargetConfig] = [], signals: [SignalConfig] = [], sinks: [SinkConfig] = []) {
         self.source = source
@@ -81,6 +84,8 @@ package struct SignalConfig: Sendable {
     package var round: Rounding
     /// Static labels added to every series of this signal.
     package var labels: [String: String]
+    /// Missing-data policies.
+    package var policy: MissingDataPolicy = MissingDataPolicy()
     package var location: SourceLocation
     /// Where the expression text starts, so expression errors can point into the file.
     package var exprLocation: SourceLocation
@@ -96,6 +101,26 @@ package struct SignalConfig: Sendable {
         self.location = location
         self.exprLocation = exprLocation
     }
+}
+
+/// What a signal publishes when its data is missing or partial. Defaults are the safe ones:
+/// publish nothing and say so.
+package struct MissingDataPolicy: Sendable, Equatable {
+    package enum OnEmpty: String, Sendable, CaseIterable { case skip, zero, fallback }
+    package enum OnTargetDown: String, Sendable, CaseIterable { case skip, last, fallback, publish }
+
+    /// The expression matched no series. Default `skip`.
+    package var onEmpty: OnEmpty = .skip
+    /// A target the signal reads failed this cycle. Default `skip`.
+    package var onTargetDown: OnTargetDown = .skip
+    /// Value published by the `fallback` policies.
+    package var fallback: Double? = nil
+    /// Consecutive bad cycles before `fallback` applies (KEDA's failureThreshold). Default 3.
+    package var fallbackAfter: Int = 3
+    /// How old a value `last` may republish. Default 5m.
+    package var maxAge: Duration = .seconds(300)
+
+    package init() {}
 }
 
 package enum StdoutFormat: String, Sendable, CaseIterable {

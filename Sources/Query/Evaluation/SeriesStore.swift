@@ -74,7 +74,7 @@ package struct SeriesStore: Sendable {
         }
     }
 
-    func candidates(_ selector: VectorSelector) -> [Labels] {
+    package func candidates(_ selector: VectorSelector) -> [Labels] {
         let pool: [Labels] = selector.metricName.map { Array(byName[$0] ?? []) } ?? Array(series.keys)
         return pool.filter { labels in selector.matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") } }
             .sorted { $0.description < $1.description }
