@@ -214,4 +214,54 @@ struct CLITests {
         #expect(output.stdout.components(separatedBy: "Workers 7").count - 1 >= 2)
         #expect(output.stderr.contains("stopping"))
     }
+
+    @Test("once keeps history in state_dir: rate() has data on the second run; a corrupt state file is reported and ignored")
+    func stateAcrossOnceRuns() async throws {
+        let page = try temporaryFile("app.prom", "jobs_total 100\n")
+        let directory = URL(fileURLWithPath: page).deletingLastPathComponent().path
+        let path = try temporaryFile("state.yaml", """
+            state_dir: \(directory)/state
+            targets:
+              - {name: app, url: "file://\(page)"}
+            signals:
+              - {name: JobRate, expr: "sum(rate(jobs_total[5m]))"}
+            sinks: [{type: stdout}]
+            """)
+        let first = try await scalebridge(["once", "--config", path])
+        #expect(first.status == 0)
+        #expect(values(first.stdout).isEmpty)
+        #expect(first.stderr.contains("signal has no data"))
+        try await Task.sleep(for: .milliseconds(300))
+        try Data("jobs_total 160\n".utf8).write(to: URL(fileURLWithPath: page))
+        let second = try await scalebridge(["once", "--config", path])
+        #expect(second.status == 0, "\(second.stderr)")
+        let rate = try #require(values(second.stdout)["JobRate"].flatMap(Double.init))
+        #expect(rate > 0)
+        #expect(FileManager.default.fileExists(atPath: "\(directory)/state/state.json"))
+
+        try Data("{broken".utf8).write(to: URL(fileURLWithPath: "\(directory)/state/state.json"))
+        let third = try await scalebridge(["once", "--config", path])
+        #expect(third.status == 0)
+        #expect(third.stderr.contains("unreadable or corrupt"))
+    }
+
+    @Test("explain states each missing-data decision")
+    func explainDecisions() async throws {
+        let page = try temporaryFile("app.prom", "busy{pod=\"a\"} 1\n")
+        let path = try temporaryFile("policies.yaml", """
+            targets:
+              - {name: app, url: "file://\(page)"}
+              - {name: gone, url: "file:///nonexistent/pod.prom"}
+            signals:
+              - {name: Missing, expr: sum(nothing_here)}
+              - {name: Zeroed, expr: sum(nothing_here), on_empty: zero, min: 1}
+              - {name: Busy, expr: sum(busy)}
+            """)
+        let output = try await scalebridge(["explain", "--config", path])
+        #expect(output.status == 1)  // a target is down
+        #expect(output.stdout.contains("decision: NO DATA: the expression matched no series; on_empty=skip, nothing published (never read as 0)"))
+        #expect(output.stdout.contains("decision: NO DATA: on_empty=zero, publishing 0 (after buffer/round/clamp)"))
+        #expect(output.stdout.contains("publish {} 1"))
+        #expect(output.stdout.contains("decision: computed from current data"))
+    }
 }
