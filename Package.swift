@@ -1,6 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 // Layering (arrows point down only):
 //   ScalebridgeCLI -> Bridge -> Pipeline -> Scrape, Sinks -> Transport -> CCurlShim -> CCurl
 //   pure bottom layer: Exposition, Query, Config, Signing (no I/O, no clocks)
@@ -103,4 +105,20 @@ for target in package.targets where target.type != .system {
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
     target.swiftSettings = settings
+}
+
+// Benchmarks (ordo-one/package-benchmark) are built only on request, so normal builds and CI's
+// test run skip them: SCALEBRIDGE_BENCHMARKS=1 swift package --scratch-path .build-bench benchmark
+if ProcessInfo.processInfo.environment["SCALEBRIDGE_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "ScalebridgeBenchmarks",
+            dependencies: [.product(name: "Benchmark", package: "package-benchmark"), "Exposition", "Query"],
+            path: "Benchmarks/ScalebridgeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        )
+    )
 }

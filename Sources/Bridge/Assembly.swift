@@ -72,8 +72,9 @@ package enum Assembly {
     }
 
     /// Saves the state to `state_dir` (if configured); failures are logged, never fatal.
-    package static func saveState(_ state: EngineState, _ config: BridgeConfig, logger: Logger) {
+    package static func saveState(_ state: EngineState, _ config: BridgeConfig, tick: Tick, logger: Logger) {
         guard let directory = config.stateDirectory else { return }
+        let state = tick.persistable(state)
         do {
             try StateFile(directory: directory).save(state, now: Int64(Date().timeIntervalSince1970 * 1000))
             logger.debug("state saved", metadata: ["state_dir": "\(directory)", "series": "\(state.store.series.count)"])

@@ -78,7 +78,16 @@ package struct Tick: Sendable {
             }
             log(outcome, signal, signalState)
         }
+        // Keep only what the expressions read; the rest is scraped afresh every cycle.
+        state.store.retainOnly(matching: signals.flatMap { $0.query.expression.selectors })
         return Report(time: time, scrapes: scrapes, signals: outcomes, publication: Publication(timestamp: time, points: points), sinks: [])
+    }
+
+    /// The state worth writing to disk: only series read by range selectors need history.
+    package func persistable(_ state: EngineState) -> EngineState {
+        var copy = state
+        copy.store.retainOnly(matching: signals.flatMap { $0.query.expression.selectors }.filter { $0.range != nil })
+        return copy
     }
 
     struct TargetKey: Hashable {

@@ -86,7 +86,7 @@ struct Once: AsyncParsableCommand {
     func runOnce(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger) async throws {
         var state = Assembly.loadState(config, logger: logger)
         let report = await tick.run(state: &state)
-        Assembly.saveState(state, config, logger: logger)
+        Assembly.saveState(state, config, tick: tick, logger: logger)
         let failedSignals = report.signals.filter { if case .failed = $0.status { return true } else { return false } }
         logger.info(
             "cycle finished",
@@ -128,7 +128,7 @@ struct Run: AsyncParsableCommand {
             await group.next()
             group.cancelAll()
         }
-        Assembly.saveState(await engine.state, config, logger: logger)
+        Assembly.saveState(await engine.state, config, tick: tick, logger: logger)
         logger.info("stopped")
     }
 }

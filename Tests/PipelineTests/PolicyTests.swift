@@ -187,6 +187,8 @@ struct PolicyTests {
         #expect(Swift.abs(value - 2) < 1e-9)
         let kept = state.store.series.first { $0.key.name == "jobs_total" }?.value.count ?? 0
         #expect(kept == 5, "samples within the last minute only, got \(kept)")
+        #expect(!state.store.series.keys.contains { $0.name == "unrelated" }, "series no expression reads are not kept")
+        #expect(tick.persistable(state).store.series.keys.map { $0.name } == ["jobs_total"])
     }
 }
 

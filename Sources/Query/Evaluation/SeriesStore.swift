@@ -74,6 +74,19 @@ package struct SeriesStore: Sendable {
         }
     }
 
+    /// Forgets every series no selector matches: the store holds what expressions read, not
+    /// everything the targets expose.
+    package mutating func retainOnly(matching selectors: [VectorSelector]) {
+        func wanted(_ labels: Labels) -> Bool {
+            selectors.contains { selector in selector.matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") } }
+        }
+        for labels in series.keys where !wanted(labels) {
+            series[labels] = nil
+            byName[labels.name ?? ""]?.remove(labels)
+        }
+        for (target, set) in written { written[target] = set.filter(wanted) }
+    }
+
     package func candidates(_ selector: VectorSelector) -> [Labels] {
         let pool: [Labels] = selector.metricName.map { Array(byName[$0] ?? []) } ?? Array(series.keys)
         return pool.filter { labels in selector.matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") } }
