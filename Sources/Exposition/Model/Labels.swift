@@ -11,7 +11,7 @@ package struct Label: Sendable, Hashable {
 
 /// A label set, kept sorted by name with unique names, so equality and hashing are cheap and
 /// independent of the order labels were written in.
-package struct Labels: Sendable, Hashable, RandomAccessCollection, CustomStringConvertible {
+package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, CustomStringConvertible {
     package static let metricName = "__name__"
 
     package private(set) var pairs: [Label]
@@ -59,6 +59,16 @@ package struct Labels: Sendable, Hashable, RandomAccessCollection, CustomStringC
             index += 1
         }
         return true
+    }
+
+    /// A total order (name, then value, pair by pair) for deterministic output without
+    /// building strings.
+    package static func < (lhs: Labels, rhs: Labels) -> Bool {
+        for (left, right) in zip(lhs.pairs, rhs.pairs) {
+            if left.name != right.name { return left.name < right.name }
+            if left.value != right.value { return left.value < right.value }
+        }
+        return lhs.pairs.count < rhs.pairs.count
     }
 
     package var startIndex: Int { pairs.startIndex }

@@ -76,7 +76,7 @@ enum Aggregation {
             }
         }
         if op == .topk || op == .bottomk { return result }
-        return result.sorted { $0.labels.description < $1.labels.description }
+        return result.sorted { $0.labels < $1.labels }
     }
 
     static func quantile(_ phi: Double, _ values: [Double]) -> Double {

@@ -121,7 +121,7 @@ enum LabelFunctions {
             groups[key, default: []].append((upper, sample.value))
         }
         return order.map { key in Sample(labels: key, value: bucketQuantile(q, groups[key]!)) }
-            .sorted { $0.labels.description < $1.labels.description }
+            .sorted { $0.labels < $1.labels }
     }
 
     static func goInfinity(_ text: String) -> Double? {
@@ -186,7 +186,7 @@ enum LabelFunctions {
             let key = Aggregation.groupLabels(sample.labels, grouping).setting(label, to: formatFloat(sample.value))
             counts[key, default: 0] += 1
         }
-        return counts.map { Sample(labels: $0.key, value: $0.value) }.sorted { $0.labels.description < $1.labels.description }
+        return counts.map { Sample(labels: $0.key, value: $0.value) }.sorted { $0.labels < $1.labels }
     }
 
     /// Go's 'f' format with the shortest exact digits: 100000000000000000000, 0.00001, NaN, +Inf.

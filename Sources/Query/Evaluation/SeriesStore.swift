@@ -90,7 +90,7 @@ package struct SeriesStore: Sendable {
     package func candidates(_ selector: VectorSelector) -> [Labels] {
         let pool: [Labels] = selector.metricName.map { Array(byName[$0] ?? []) } ?? Array(series.keys)
         return pool.filter { labels in selector.matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") } }
-            .sorted { $0.description < $1.description }
+            .sorted()
     }
 
     package var pointCount: Int { series.values.reduce(0) { $0 + $1.count } }
