@@ -193,9 +193,12 @@ struct CLITests {
         }
     }
 
-    @Test("run ticks on its interval and stops cleanly on SIGTERM with exit 0")
+    @Test("run ticks on its interval, stops cleanly on SIGTERM with exit 0 and saves its state")
     func runAndTerminate() async throws {
+        let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-run-state-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
         let path = try temporaryFile("run.yaml", """
+            state_dir: \(stateDirectory)
             scrape: {interval: 1s, timeout: 500ms}
             targets:
               - {name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}
@@ -213,6 +216,9 @@ struct CLITests {
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.components(separatedBy: "Workers 7").count - 1 >= 2)
         #expect(output.stderr.contains("stopping"))
+        // The daemon writes its state on the way out.
+        let saved = try String(contentsOfFile: stateDirectory + "/state.json", encoding: .utf8)
+        #expect(saved.contains("\"Workers\""))
     }
 
     @Test("once keeps history in state_dir: rate() has data on the second run; a corrupt state file is reported and ignored")
