@@ -15,6 +15,12 @@ if [ "${1:-}" = "--test" ]; then
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
 fi
 
+if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1 && ! python3 -c 'import botocore' 2>/dev/null; then
+  # botocore's signer is the SigV4 oracle (../shared/tools/sigv4-reference.py).
+  echo "installing: botocore (pip)" >&2
+  python3 -m pip install --quiet botocore
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -1,0 +1,209 @@
+import Foundation
+import Synchronization
+
+/// AWS Signature Version 4 (header form), as botocore's `SigV4Auth` does it for non-S3
+/// services. Pure: the date is a parameter and nothing is read from the environment.
+package struct SigV4Signer: Sendable {
+    package var credentials: AWSCredentials
+    package var region: String
+    package var service: String
+    private let cache: SigningKeyCache
+
+    package init(credentials: AWSCredentials, region: String, service: String, cache: SigningKeyCache = SigningKeyCache()) {
+        self.credentials = credentials
+        self.region = region
+        self.service = service
+        self.cache = cache
+    }
+
+    /// Everything a signature is made of, for tests and for debugging a 403.
+    package struct Signature: Sendable {
+        package var canonicalRequest: String
+        package var stringToSign: String
+        package var signature: String
+        package var authorization: String
+        /// Headers to add to the request: X-Amz-Date, X-Amz-Security-Token (with a session
+        /// token) and Authorization.
+        package var headers: [(name: String, value: String)]
+        package var signedHeaders: String
+    }
+
+    /// Headers botocore never signs: proxies and HTTP stacks may change them.
+    static let unsignedHeaders: Set<String> = ["expect", "transfer-encoding", "user-agent", "x-amzn-trace-id", "authorization"]
+
+    package func sign(method: String, url: String, headers: [(name: String, value: String)], body: [UInt8], date: Date) -> Signature {
+        let amzDate = SigV4Signer.amzDate(date)
+        let day = String(amzDate.prefix(8))
+        var all = headers
+        all.append(("X-Amz-Date", amzDate))
+        if let token = credentials.sessionToken { all.append(("X-Amz-Security-Token", token)) }
+        let parts = URLParts(url)
+        if !all.contains(where: { $0.name.lowercased() == "host" }) { all.append(("host", parts.hostHeader)) }
+
+        // Canonical headers: lower-case names, values trimmed with inner whitespace collapsed,
+        // repeated names joined with "," in order.
+        var grouped: [String: [String]] = [:]
+        for (name, value) in all {
+            let lowered = name.lowercased()
+            if SigV4Signer.unsignedHeaders.contains(lowered) { continue }
+            grouped[lowered, default: []].append(value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " "))
+        }
+        let names = grouped.keys.sorted()
+        let canonicalHeaders = names.map { "\($0):\(grouped[$0]!.joined(separator: ","))\n" }.joined()
+        let signedHeaders = names.joined(separator: ";")
+        let payloadHash =
+            headers.first { $0.name.lowercased() == "x-amz-content-sha256" }?.value ?? Hex.encode(SHA256.hash(body))
+        let canonicalRequest = [
+            method.uppercased(), SigV4Signer.canonicalURI(parts.path), SigV4Signer.canonicalQuery(parts.query),
+            canonicalHeaders, signedHeaders, payloadHash,
+        ].joined(separator: "\n")
+        let scope = "\(day)/\(region)/\(service)/aws4_request"
+        let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Hex.encode(SHA256.hash(Array(canonicalRequest.utf8))))"
+        let key = cache.key(secret: credentials.secretAccessKey, day: day, region: region, service: service)
+        let signature = Hex.encode(SHA256.hmac(key: key, Array(stringToSign.utf8)))
+        let authorization =
+            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
+        var added: [(String, String)] = [("X-Amz-Date", amzDate)]
+        if let token = credentials.sessionToken { added.append(("X-Amz-Security-Token", token)) }
+        added.append(("Authorization", authorization))
+        return Signature(
+            canonicalRequest: canonicalRequest,
+            stringToSign: stringToSign,
+            signature: signature,
+            authorization: authorization,
+            headers: added,
+            signedHeaders: signedHeaders
+        )
+    }
+
+    /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, day), region), service), "aws4_request")`.
+    package static func signingKey(secret: String, day: String, region: String, service: String) -> [UInt8] {
+        var key = SHA256.hmac(key: Array("AWS4\(secret)".utf8), Array(day.utf8))
+        key = SHA256.hmac(key: key, Array(region.utf8))
+        key = SHA256.hmac(key: key, Array(service.utf8))
+        return SHA256.hmac(key: key, Array("aws4_request".utf8))
+    }
+
+    package static func amzDate(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
+    // MARK: canonical forms
+
+    static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8))
+
+    /// Percent-encodes every byte outside the unreserved set (and `extra`), upper-case hex.
+    static func encode(_ text: String, keeping extra: Set<UInt8> = []) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            if unreserved.contains(byte) || extra.contains(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+
+    /// Non-S3 services: dot segments removed, then the path as sent encoded once more
+    /// (`%20` becomes `%2520`), as botocore does with `quote(path, safe='/~')`.
+    static func canonicalURI(_ path: String) -> String {
+        guard !path.isEmpty else { return "/" }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var output: [Substring] = []
+        for segment in segments where segment != "." {
+            if segment == ".." {
+                if !output.isEmpty { output.removeLast() }
+            } else {
+                output.append(segment)
+            }
+        }
+        var normalized = (path.hasPrefix("/") ? "/" : "") + output.joined(separator: "/")
+        if path.hasSuffix("/") && !output.isEmpty { normalized += "/" }
+        if normalized.isEmpty { normalized = "/" }
+        return encode(normalized, keeping: [UInt8(ascii: "/")])
+    }
+
+    /// Pairs split on `&` and `=`, each side decoded and re-encoded with the unreserved set,
+    /// sorted by name then value.
+    static func canonicalQuery(_ query: String?) -> String {
+        guard let query, !query.isEmpty else { return "" }
+        var pairs: [(String, String)] = []
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+            pairs.append((encode(name), encode(value)))
+        }
+        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        return pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+    }
+}
+
+/// The pieces of a URL the signer needs, taken from the text as sent (no re-encoding).
+struct URLParts {
+    var hostHeader: String
+    var path: String
+    var query: String?
+
+    init(_ url: String) {
+        var rest = Substring(url)
+        var scheme = "https"
+        if let range = rest.range(of: "://") {
+            scheme = rest[..<range.lowerBound].lowercased()
+            rest = rest[range.upperBound...]
+        }
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        rest = rest[authorityEnd...]
+        // Default ports are dropped from the Host header, as HTTP clients send it.
+        var host = String(authority).lowercased()
+        if (scheme == "https" && host.hasSuffix(":443")) || (scheme == "http" && host.hasSuffix(":80")) {
+            host = String(host[..<host.lastIndex(of: ":")!])
+        }
+        hostHeader = host
+        if let question = rest.firstIndex(of: "?") {
+            path = String(rest[..<question])
+            var queryText = rest[rest.index(after: question)...]
+            if let hash = queryText.firstIndex(of: "#") { queryText = queryText[..<hash] }
+            query = String(queryText)
+        } else {
+            var pathText = rest
+            if let hash = pathText.firstIndex(of: "#") { pathText = pathText[..<hash] }
+            path = String(pathText)
+            query = nil
+        }
+    }
+}
+
+/// Signing keys change once a day per region and service; computing one costs four HMACs.
+package final class SigningKeyCache: Sendable {
+    private struct Key: Hashable {
+        var secretHash: [UInt8]
+        var day: String
+        var region: String
+        var service: String
+    }
+
+    private let entries = Mutex<[Key: [UInt8]]>([:])
+
+    package init() {}
+
+    package func key(secret: String, day: String, region: String, service: String) -> [UInt8] {
+        // Index by a hash of the secret, so the cache never holds the secret itself.
+        let cacheKey = Key(secretHash: SHA256.hash(Array(secret.utf8)), day: day, region: region, service: service)
+        if let hit = entries.withLock({ $0[cacheKey] }) { return hit }
+        let derived = SigV4Signer.signingKey(secret: secret, day: day, region: region, service: service)
+        entries.withLock { cache in
+            if cache.count > 64 { cache.removeAll() }  // old days and rotated keys fall out
+            cache[cacheKey] = derived
+        }
+        return derived
+    }
+
+    package var count: Int { entries.withLock { $0.count } }
+}
