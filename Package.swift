@@ -48,6 +48,11 @@ let package = Package(
             dependencies: ["CCurlShim", "CZlib", .product(name: "Logging", package: "swift-log")]
         ),
 
+        .target(
+            name: "Credentials",
+            dependencies: ["Transport", "Signing", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // MARK: L2
         .target(
             name: "Scrape",
@@ -84,6 +89,7 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "BridgeTesting"]),
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Signing", "Transport", "BridgeTesting"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BridgeTesting"]),
         .testTarget(
             name: "ScrapeTests",

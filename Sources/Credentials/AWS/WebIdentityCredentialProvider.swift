@@ -1,0 +1,95 @@
+import Foundation
+import Signing
+import Transport
+
+/// `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN` → STS `AssumeRoleWithWebIdentity` (unsigned
+/// form POST). The token file is re-read on every fetch: it is rotated under us.
+package struct WebIdentityCredentialProvider: AWSCredentialProvider {
+    package let name = "web-identity"
+    let environment: [String: String]
+    let transport: any HTTPTransport
+    /// STS endpoint; default the regional `https://sts.<region>.amazonaws.com/`.
+    let endpoint: String?
+    let region: String?
+
+    package init(environment: [String: String], transport: any HTTPTransport, region: String?, endpoint: String? = nil) {
+        self.environment = environment
+        self.transport = transport
+        self.region = region
+        self.endpoint = endpoint ?? environment["AWS_ENDPOINT_URL_STS"] ?? environment["AWS_ENDPOINT_URL"]
+    }
+
+    var stsURL: String {
+        endpoint ?? (region.map { "https://sts.\($0).amazonaws.com/" } ?? "https://sts.amazonaws.com/")
+    }
+
+    package func credentials() async throws(CredentialError) -> AWSCredentials {
+        guard let tokenFile = environment["AWS_WEB_IDENTITY_TOKEN_FILE"], !tokenFile.isEmpty else {
+            throw CredentialError(.notConfigured, provider: name, "AWS_WEB_IDENTITY_TOKEN_FILE is not set")
+        }
+        guard let roleARN = environment["AWS_ROLE_ARN"], !roleARN.isEmpty else {
+            throw CredentialError(.invalid, provider: name, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not")
+        }
+        guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
+            throw CredentialError(.invalid, provider: name, "cannot read the web identity token file \(tokenFile)")
+        }
+        let session = environment["AWS_ROLE_SESSION_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "scalebridge-\(Int(Date().timeIntervalSince1970))"
+        let body = FormEncoding.encode([
+            ("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", roleARN),
+            ("RoleSessionName", session), ("WebIdentityToken", token),
+        ])
+        var request = HTTPRequest(
+            method: .post,
+            url: stsURL,
+            headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("x-amz-api-version", "2011-06-15")],
+            body: Array(body.utf8)
+        )
+        request.options.timeout = .seconds(10)
+        request.options.maxBodyBytes = 64 << 10
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            throw CredentialError(.network, provider: name, "STS is unreachable: \(error.message)")
+        }
+        let xml = String(decoding: response.body, as: UTF8.self)
+        guard response.isSuccess else {
+            let code = XMLText.first("Code", in: xml) ?? "HTTP \(response.status)"
+            let message = XMLText.first("Message", in: xml) ?? ""
+            throw CredentialError(.rejected, provider: name, "STS refused AssumeRoleWithWebIdentity for \(roleARN): \(code) \(message)")
+        }
+        guard let key = XMLText.first("AccessKeyId", in: xml), let secret = XMLText.first("SecretAccessKey", in: xml),
+            let sessionToken = XMLText.first("SessionToken", in: xml)
+        else {
+            throw CredentialError(.malformed, provider: name, "STS answer has no credentials")
+        }
+        return AWSCredentials(
+            accessKeyID: key,
+            secretAccessKey: secret,
+            sessionToken: sessionToken,
+            expiration: XMLText.first("Expiration", in: xml).flatMap(ISO8601.parse)
+        )
+    }
+}
+
+/// `application/x-www-form-urlencoded` with the RFC 3986 unreserved set, as AWS Query expects.
+package enum FormEncoding {
+    static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8))
+
+    package static func encode(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+    }
+
+    package static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            if unreserved.contains(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+}
