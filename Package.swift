@@ -59,6 +59,10 @@ let package = Package(
             dependencies: ["Transport", "Exposition", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "Sinks", dependencies: ["Exposition", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "CloudWatch",
+            dependencies: ["Sinks", "Transport", "Signing", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log")]
+        ),
 
         // MARK: L3-L5
         .target(
@@ -70,7 +74,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition",
+                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "Credentials", "Signing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -89,6 +93,11 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "BridgeTesting"]),
+        .testTarget(
+            name: "CloudWatchTests",
+            dependencies: ["CloudWatch", "Credentials", "Signing", "Sinks", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Oracle"]
+        ),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Signing", "Transport", "BridgeTesting"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BridgeTesting"]),
         .testTarget(

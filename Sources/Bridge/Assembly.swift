@@ -1,9 +1,12 @@
+import CloudWatch
 import Config
+import Credentials
 import Exposition
 import Foundation
 import Logging
 import Pipeline
 import Query
+import Signing
 import Scrape
 import Sinks
 import Transport
@@ -108,21 +111,55 @@ package enum Assembly {
             )
     }
 
-    package static func sinks(_ config: BridgeConfig, write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput) -> [any MetricSink] {
-        config.sinks.map { sink -> any MetricSink in
+    package static func sinks(
+        _ config: BridgeConfig,
+        transport: any HTTPTransport,
+        logger: Logger,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput
+    ) async -> [any MetricSink] {
+        var result: [any MetricSink] = []
+        for sink in config.sinks {
             switch sink {
             case .stdout(let name, let format, _):
-                StdoutSink(name: name, format: format == .json ? .json : .text, write: write)
+                result.append(StdoutSink(name: name, format: format == .json ? .json : .text, write: write))
+            case .cloudwatch(let settings):
+                result.append(await cloudWatch(settings, transport: transport, logger: logger, environment: environment))
             }
         }
+        return result
+    }
+
+    static func cloudWatch(_ config: CloudWatchSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async -> CloudWatchSink {
+        let region =
+            await AWSCredentialChain.region(configured: config.region, environment: environment, transport: transport, imds: config.imdsEndpoint)
+            ?? "us-east-1"
+        var settings = CloudWatchSink.Settings(namespace: config.namespace, region: region)
+        settings.name = config.name
+        settings.endpoint = config.endpoint ?? environment["AWS_ENDPOINT_URL_CLOUDWATCH"] ?? environment["AWS_ENDPOINT_URL"]
+        settings.metricNames = config.metricNames
+        settings.units = config.units
+        settings.dimensions = config.dimensions
+        settings.labelDimensions = config.labelDimensions
+        settings.storageResolution = config.storageResolution
+        settings.gzip = config.gzip
+        let source: any AWSCredentialProvider
+        if let key = config.accessKeyID, let secret = config.secretAccessKey {
+            source = StaticCredentialProvider(AWSCredentials(accessKeyID: key.reveal(), secretAccessKey: secret.reveal(), sessionToken: config.sessionToken?.reveal()))
+        } else {
+            var endpoints = AWSCredentialChain.Endpoints(sts: config.stsEndpoint, imds: config.imdsEndpoint)
+            if let base = config.containerCredentialsBase { endpoints.containerBase = base }
+            source = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: config.profile, endpoints: endpoints)
+        }
+        return CloudWatchSink(settings: settings, credentials: CachedCredentialProvider(source, logger: logger), transport: transport, logger: logger)
     }
 
     /// - Parameter signals: the config's signals, compiled by `signals(_:)`.
-    package static func tick(_ config: BridgeConfig, signals: [SignalDefinition], transport: any HTTPTransport, logger: Logger, write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput) -> Tick {
+    package static func tick(_ config: BridgeConfig, signals: [SignalDefinition], transport: any HTTPTransport, logger: Logger, write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput) async -> Tick {
         Tick(
             targets: targets(config),
             signals: signals,
-            sinks: sinks(config, write: write),
+            sinks: await sinks(config, transport: transport, logger: logger, write: write),
             scraper: Scraper(transport: transport, logger: logger),
             logger: logger
         )

@@ -50,7 +50,7 @@ func withTick<T>(
     let (config, signals) = try loadConfig(options.config)
     let transport = CurlTransport()
     defer { transport.shutdown() }
-    let tick = Assembly.tick(config, signals: signals, transport: transport, logger: logger)
+    let tick = await Assembly.tick(config, signals: signals, transport: transport, logger: logger)
     return try await body(config, tick, logger)
 }
 

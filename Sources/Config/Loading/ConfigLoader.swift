@@ -12,9 +12,14 @@ package enum ConfigKeys {
         "name", "expr", "buffer", "min", "max", "round", "labels", "on_empty", "on_target_down", "fallback", "fallback_after", "max_age",
     ]
     package static let stdoutSink = ["type", "name", "format"]
+    package static let cloudwatchSink = [
+        "type", "name", "namespace", "region", "endpoint", "metric_names", "units", "dimensions", "label_dimensions",
+        "storage_resolution", "gzip", "access_key_id", "secret_access_key", "session_token", "profile", "sts_endpoint",
+        "imds_endpoint", "container_credentials_base",
+    ]
 
     package static var all: [(section: String, keys: [String])] {
-        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink)]
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink)]
     }
 }
 
@@ -318,6 +323,8 @@ package enum ConfigLoader {
             var format = StdoutFormat.text
             if let entry = entries["format"] { format = reader.choice(entry.value, "\(path).format", as: StdoutFormat.self) ?? .text }
             return .stdout(name: name, format: format, location: reader.location(node))
+        case "cloudwatch":
+            return readCloudWatch(node, path, &reader).map(SinkConfig.cloudwatch)
         default:
             if SinkConfig.plannedTypes.contains(type) {
                 reader.error(typeEntry.value, "\(path).type", "sink type `\(type)` is not available in this build yet", hint: "available: \(SinkConfig.knownTypes.joined(separator: ", "))")
@@ -327,6 +334,59 @@ package enum ConfigLoader {
             }
             return nil
         }
+    }
+
+    static func readCloudWatch(_ node: Node, _ path: String, _ reader: inout NodeReader) -> CloudWatchSinkConfig? {
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.cloudwatchSink) else { return nil }
+        var config = CloudWatchSinkConfig(location: reader.location(node))
+        func text(_ key: String) -> String? { entries[key].flatMap { reader.string($0.value, "\(path).\(key)") } }
+        config.name = text("name") ?? "cloudwatch"
+        if let namespace = reader.requiredString(entries, "namespace", path, parent: node) {
+            if namespace.count > 255 || namespace.hasPrefix("AWS/") || namespace.hasPrefix(":") {
+                reader.error(entries["namespace"]!.value, "\(path).namespace", "must be 1-255 characters, not starting with AWS/ or :")
+            }
+            config.namespace = namespace
+        }
+        config.region = text("region")
+        config.endpoint = text("endpoint")
+        if let entry = entries["metric_names"] {
+            for (signal, name, _) in reader.stringMap(entry.value, "\(path).metric_names") { config.metricNames[signal] = name }
+        }
+        if let entry = entries["units"] {
+            for (signal, unit, unitNode) in reader.stringMap(entry.value, "\(path).units") {
+                if CloudWatchSinkConfig.units.contains(unit) {
+                    config.units[signal] = unit
+                } else {
+                    reader.error(unitNode, "\(path).units.\(signal)", "`\(unit)` is not a CloudWatch unit", hint: nearest(unit, in: CloudWatchSinkConfig.units).map { "did you mean `\($0)`?" })
+                }
+            }
+        }
+        if let entry = entries["dimensions"] {
+            config.dimensions = reader.stringMap(entry.value, "\(path).dimensions").map { ($0.name, $0.value) }
+        }
+        if let entry = entries["label_dimensions"], let list = reader.sequence(entry.value, "\(path).label_dimensions") {
+            config.labelDimensions = list.enumerated().compactMap { reader.string($1, "\(path).label_dimensions[\($0)]") }
+        }
+        if let entry = entries["storage_resolution"], let value = reader.string(entry.value, "\(path).storage_resolution") {
+            if value == "1" || value == "60" { config.storageResolution = Int(value)! } else {
+                reader.error(entry.value, "\(path).storage_resolution", "must be 1 (high resolution) or 60")
+            }
+        }
+        if let entry = entries["gzip"] { config.gzip = reader.bool(entry.value, "\(path).gzip") ?? true }
+        config.accessKeyID = text("access_key_id").map(Secret.init)
+        config.secretAccessKey = text("secret_access_key").map(Secret.init)
+        config.sessionToken = text("session_token").map(Secret.init)
+        if (config.accessKeyID == nil) != (config.secretAccessKey == nil) {
+            reader.error(node, "\(path).secret_access_key", "give both access_key_id and secret_access_key, or neither (to use the credential chain)")
+        }
+        config.profile = text("profile")
+        config.stsEndpoint = text("sts_endpoint")
+        config.imdsEndpoint = text("imds_endpoint")
+        config.containerCredentialsBase = text("container_credentials_base")
+        if config.dimensions.count + (config.labelDimensions?.count ?? 0) > 30 {
+            reader.error(node, path, "CloudWatch allows at most 30 dimensions per metric")
+        }
+        return config
     }
 
     // MARK: whole-config rules

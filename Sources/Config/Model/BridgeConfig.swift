@@ -129,27 +129,74 @@ package enum StdoutFormat: String, Sendable, CaseIterable {
 
 package enum SinkConfig: Sendable {
     case stdout(name: String, format: StdoutFormat, location: SourceLocation)
+    case cloudwatch(CloudWatchSinkConfig)
 
     package var name: String {
         switch self {
         case .stdout(let name, _, _): name
+        case .cloudwatch(let config): config.name
         }
     }
 
     package var type: String {
         switch self {
         case .stdout: "stdout"
+        case .cloudwatch: "cloudwatch"
         }
     }
 
     package var location: SourceLocation {
         switch self {
         case .stdout(_, _, let location): location
+        case .cloudwatch(let config): config.location
         }
     }
 
     /// Sink types this build knows.
-    package static let knownTypes = ["stdout"]
+    package static let knownTypes = ["stdout", "cloudwatch"]
     /// Sink types planned but not in this build (so the error can say so).
-    package static let plannedTypes = ["emf", "prometheus", "cloudwatch", "azure_monitor", "google_monitoring", "cloud_run"]
+    package static let plannedTypes = ["emf", "prometheus", "azure_monitor", "google_monitoring", "cloud_run"]
+}
+
+/// `type: cloudwatch`: PutMetricData for ECS target tracking.
+package struct CloudWatchSinkConfig: Sendable {
+    package var name = "cloudwatch"
+    /// CloudWatch namespace, e.g. `Membrane`. Required.
+    package var namespace = ""
+    /// Region; default from `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile, or IMDS.
+    package var region: String? = nil
+    /// Endpoint override (tests, VPC endpoints, FIPS); default `https://monitoring.<region>.amazonaws.com/`.
+    package var endpoint: String? = nil
+    /// Published metric name per signal; default the signal name.
+    package var metricNames: [String: String] = [:]
+    /// CloudWatch unit per signal; default `None`.
+    package var units: [String: String] = [:]
+    /// Dimensions added to every datum.
+    package var dimensions: [(name: String, value: String)] = []
+    /// Signal labels that become dimensions; nil = all of them.
+    package var labelDimensions: [String]? = nil
+    /// 60 (standard) or 1 (high resolution).
+    package var storageResolution = 60
+    /// gzip the request body (CloudWatch accepts it). Default true.
+    package var gzip = true
+    /// Static credentials; default the AWS credential chain.
+    package var accessKeyID: Secret? = nil
+    package var secretAccessKey: Secret? = nil
+    package var sessionToken: Secret? = nil
+    /// Shared-file profile for the chain.
+    package var profile: String? = nil
+    /// Endpoint overrides for the credential sources (tests; never needed in production).
+    package var stsEndpoint: String? = nil
+    package var imdsEndpoint: String? = nil
+    package var containerCredentialsBase: String? = nil
+    package var location: SourceLocation
+
+    package init(location: SourceLocation) { self.location = location }
+
+    package static let units = [
+        "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes", "Bits", "Kilobits",
+        "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second", "Kilobytes/Second", "Megabytes/Second",
+        "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second",
+        "Terabits/Second", "Count/Second", "None",
+    ]
 }

@@ -1,0 +1,151 @@
+import Credentials
+import Exposition
+import Foundation
+import Logging
+import Signing
+import Sinks
+import Transport
+
+/// Publishes signals as CloudWatch custom metrics (PutMetricData, SigV4-signed, gzip).
+package struct CloudWatchSink: MetricSink {
+    package struct Settings: Sendable {
+        package var name = "cloudwatch"
+        package var namespace: String
+        package var region: String
+        package var endpoint: String?
+        package var metricNames: [String: String] = [:]
+        package var units: [String: String] = [:]
+        package var dimensions: [(name: String, value: String)] = []
+        package var labelDimensions: [String]? = nil
+        package var storageResolution = 60
+        package var gzip = true
+
+        package init(namespace: String, region: String) {
+            self.namespace = namespace
+            self.region = region
+        }
+
+        package var url: String { endpoint ?? "https://monitoring.\(region).amazonaws.com/" }
+    }
+
+    package let settings: Settings
+    let credentials: any AWSCredentialProvider
+    let transport: any HTTPTransport
+    let logger: Logger
+    let keyCache = SigningKeyCache()
+    let now: @Sendable () -> Date
+
+    package var name: String { settings.name }
+    package var type: String { "cloudwatch" }
+
+    package init(settings: Settings, credentials: any AWSCredentialProvider, transport: any HTTPTransport, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.settings = settings
+        self.credentials = credentials
+        self.transport = transport
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Signal points → datums: metric name and unit per signal, static dimensions plus the
+    /// chosen signal labels, non-finite values dropped.
+    package func datums(_ publication: Publication) -> [MetricDatum] {
+        let time = Date(timeIntervalSince1970: Double(publication.timestamp) / 1000)
+        return publication.points.compactMap { point in
+            guard point.value.isFinite else { return nil }
+            var dimensions = settings.dimensions
+            for label in point.labels where label.name != Labels.metricName {
+                if let wanted = settings.labelDimensions, !wanted.contains(label.name) { continue }
+                if dimensions.contains(where: { $0.name == label.name }) { continue }
+                dimensions.append((label.name, String(label.value.prefix(1024))))
+            }
+            return MetricDatum(
+                metricName: settings.metricNames[point.signal] ?? point.signal,
+                dimensions: Array(dimensions.prefix(30)),
+                value: point.value,
+                timestamp: time,
+                unit: settings.units[point.signal] ?? "None",
+                storageResolution: settings.storageResolution
+            )
+        }
+    }
+
+    package func describe(_ publication: Publication) -> String {
+        let datums = datums(publication)
+        let batches = PutMetricDataEncoder.batches(namespace: settings.namespace, datums)
+        var lines = ["  POST \(settings.url) (SigV4, service monitoring, region \(settings.region)): \(batches.count) PutMetricData request(s), namespace \(settings.namespace)"]
+        for datum in datums {
+            let dimensions = datum.dimensions.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
+            lines.append("  \(datum.metricName) [\(dimensions)] = \(PutMetricDataEncoder.number(datum.value)) \(datum.unit), resolution \(datum.storageResolution)s")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    package func publish(_ publication: Publication) async throws(SinkError) {
+        let datums = datums(publication)
+        let dropped = publication.points.count - datums.count
+        if dropped > 0 { logger.warning("non-finite values not sent to CloudWatch", metadata: ["sink": "\(name)", "dropped": "\(dropped)"]) }
+        guard !datums.isEmpty else { return }
+        for body in PutMetricDataEncoder.batches(namespace: settings.namespace, datums) {
+            try await send(Array(body.utf8))
+        }
+    }
+
+    func send(_ plain: [UInt8]) async throws(SinkError) {
+        let resolved: AWSCredentials
+        do {
+            resolved = try await credentials.credentials()
+        } catch {
+            throw SinkError(.auth, "no AWS credentials for CloudWatch: \(error.message)", retryable: error.code == .network)
+        }
+        var body = plain
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
+        if settings.gzip {
+            body = Gzip.compress(plain)
+            headers.append(("Content-Encoding", "gzip"))
+        }
+        let signer = SigV4Signer(credentials: resolved, region: settings.region, service: "monitoring", cache: keyCache)
+        let signature = signer.sign(method: "POST", url: settings.url, headers: headers, body: body, date: now())
+        var request = HTTPRequest(method: .post, url: settings.url, headers: (headers + signature.headers).map { HTTPHeader($0.name, $0.value) }, body: body)
+        request.options.timeout = .seconds(10)
+        request.options.maxBodyBytes = 1 << 20
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            throw SinkError(.network, "CloudWatch unreachable: \(error.message)", retryable: true)
+        }
+        guard !response.isSuccess else { return }
+        throw CloudWatchErrors.map(status: response.status, body: response.body, namespace: settings.namespace, retryAfter: response.header("Retry-After"))
+    }
+}
+
+/// AWS error answers → retryable or permanent `SinkError`s that say what to do.
+package enum CloudWatchErrors {
+    package static func map(status: Int, body: [UInt8], namespace: String, retryAfter: String?) -> SinkError {
+        let xml = String(decoding: body, as: UTF8.self)
+        var code = XMLText.first("Code", in: xml) ?? ""
+        var message = XMLText.first("Message", in: xml) ?? ""
+        if code.isEmpty, let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
+            code = ((json["__type"] as? String) ?? "").components(separatedBy: "#").last ?? ""
+            message = (json["message"] as? String) ?? (json["Message"] as? String) ?? ""
+        }
+        let detail = "CloudWatch answered HTTP \(status) \(code)\(message.isEmpty ? "" : ": \(message)")"
+        let wait = retryAfter.flatMap(Double.init).map { Duration.milliseconds(Int64($0 * 1000)) }
+        switch code {
+        case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled":
+            return SinkError(.throttled, detail + "; backing off", retryable: true, retryAfter: wait)
+        case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
+            return SinkError(.auth, detail + "; the role needs cloudwatch:PutMetricData (condition cloudwatch:namespace = \(namespace))", retryable: false)
+        case "SignatureDoesNotMatch", "InvalidClientTokenId", "UnrecognizedClientException", "IncompleteSignature", "MissingAuthenticationToken":
+            return SinkError(.auth, detail + "; check the access key and secret (or the clock, if the signature is old)", retryable: false)
+        case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
+            return SinkError(.auth, detail + "; credentials will be refreshed", retryable: true)
+        case "InvalidParameterValue", "InvalidParameterCombination", "MissingParameter", "InvalidParameterValueException":
+            return SinkError(.invalid, detail + "; this request will never succeed: check the namespace, metric names, dimensions and units", retryable: false)
+        default:
+            if status == 429 { return SinkError(.throttled, detail, retryable: true, retryAfter: wait) }
+            if status >= 500 { return SinkError(.server, detail, retryable: true, retryAfter: wait) }
+            return SinkError(.invalid, detail, retryable: false)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import BridgeTesting
+import Exposition
+import Foundation
+import Logging
+import Sinks
+import Testing
+import Transport
+
+@testable import CloudWatch
+@testable import Credentials
+@testable import Signing
+
+let testCredentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+let fixedDate = Date(timeIntervalSince1970: 1_700_000_000)
+
+func sink(endpoint: String?, gzip: Bool = true, labelDimensions: [String]? = nil) -> CloudWatchSink {
+    var settings = CloudWatchSink.Settings(namespace: "Membrane", region: "eu-west-1")
+    settings.endpoint = endpoint
+    settings.gzip = gzip
+    settings.dimensions = [("Service", "api")]
+    settings.labelDimensions = labelDimensions
+    settings.metricNames = ["QueuedWorkersRequired": "JobsPerWorker"]
+    settings.units = ["QueuedWorkersRequired": "Count"]
+    return CloudWatchSink(
+        settings: settings,
+        credentials: StaticCredentialProvider(testCredentials),
+        transport: CurlTransport(environment: [:]),
+        logger: Logger(label: "test"),
+        now: { fixedDate }
+    )
+}
+
+@Suite("PutMetricData encoding")
+struct EncoderTests {
+    @Test("datums: renamed metric, unit, static dimensions plus signal labels, NaN/Inf dropped")
+    func datums() {
+        let publication = Publication(timestamp: 1_700_000_000_000, points: [
+            SignalPoint(signal: "QueuedWorkersRequired", labels: Labels(["queue": "default", "pod": "p1"]), value: 10),
+            SignalPoint(signal: "Other", labels: Labels(), value: .nan),
+            SignalPoint(signal: "Other", labels: Labels(), value: .infinity),
+        ])
+        let datums = sink(endpoint: nil, labelDimensions: ["queue"]).datums(publication)
+        #expect(datums.count == 1)
+        #expect(datums[0].metricName == "JobsPerWorker")
+        #expect(datums[0].unit == "Count")
+        #expect(datums[0].dimensions.map(\.name) == ["Service", "queue"])
+        #expect(datums[0].timestamp == fixedDate)
+    }
+
+    @Test("form body: exact field names, RFC 3986 encoding")
+    func body() {
+        let datum = MetricDatum(metricName: "Jobs Per/Worker", dimensions: [("Queue", "a&b")], value: 2.5, timestamp: fixedDate, unit: "Count", storageResolution: 1)
+        let body = PutMetricDataEncoder.batches(namespace: "Membrane", [datum])[0]
+        #expect(body == "Action=PutMetricData&Version=2010-08-01&Namespace=Membrane&MetricData.member.1.MetricName=Jobs%20Per%2FWorker&MetricData.member.1.Value=2.5&MetricData.member.1.Timestamp=2023-11-14T22%3A13%3A20.000Z&MetricData.member.1.Unit=Count&MetricData.member.1.StorageResolution=1&MetricData.member.1.Dimensions.member.1.Name=Queue&MetricData.member.1.Dimensions.member.1.Value=a%26b")
+    }
+
+    @Test("batches respect 1000 datums and 1 MB per request, numbering restarts in each")
+    func batching() {
+        let datums = (0..<2500).map { MetricDatum(metricName: "M", dimensions: [("Pod", "pod-\($0)")], value: Double($0), timestamp: fixedDate, unit: "None", storageResolution: 60) }
+        let byCount = PutMetricDataEncoder.batches(namespace: "N", datums)
+        #expect(byCount.count == 3)
+        #expect(byCount.allSatisfy { $0.utf8.count <= PutMetricDataEncoder.maxBodyBytes })
+        #expect(byCount[0].contains("MetricData.member.1000.") && !byCount[0].contains("MetricData.member.1001."))
+        #expect(byCount[1].contains("MetricData.member.1.Value=1000&"))
+        let wide: [(name: String, value: String)] = (1...10).map { index in ("D\(index)", String(repeating: "x", count: 300)) }
+        let big: [MetricDatum] = (0..<400).map { _ in
+            MetricDatum(metricName: "M", dimensions: wide, value: 1, timestamp: fixedDate, unit: "None", storageResolution: 60)
+        }
+        let bySize = PutMetricDataEncoder.batches(namespace: "N", big)
+        #expect(bySize.count > 1)
+        #expect(bySize.allSatisfy { $0.utf8.count <= PutMetricDataEncoder.maxBodyBytes })
+        let counts: [Int] = bySize.map { $0.components(separatedBy: ".MetricName=").count - 1 }
+        #expect(counts.reduce(0, +) == 400)
+    }
+}
+
+@Suite("CloudWatch error mapping")
+struct ErrorMappingTests {
+    func map(_ status: Int, _ code: String, retryAfter: String? = nil) -> SinkError {
+        CloudWatchErrors.map(status: status, body: Array("<ErrorResponse><Error><Type>Sender</Type><Code>\(code)</Code><Message>detail</Message></Error></ErrorResponse>".utf8), namespace: "Membrane", retryAfter: retryAfter)
+    }
+
+    @Test("throttling and 5xx are retryable; validation and access errors are permanent and say what to fix")
+    func mapping() {
+        #expect(map(400, "Throttling", retryAfter: "2").retryable)
+        #expect(map(400, "Throttling", retryAfter: "2").retryAfter == .seconds(2))
+        #expect(map(503, "ServiceUnavailable").retryable)
+        #expect(map(500, "InternalFailure").code == .server)
+        let denied = map(403, "AccessDenied")
+        #expect(!denied.retryable && denied.message.contains("cloudwatch:PutMetricData") && denied.message.contains("Membrane"))
+        #expect(!map(403, "SignatureDoesNotMatch").retryable)
+        #expect(map(403, "ExpiredToken").retryable)
+        #expect(map(400, "InvalidParameterValue").code == .invalid && !map(400, "InvalidParameterValue").retryable)
+        let json = CloudWatchErrors.map(status: 400, body: Array(#"{"__type":"com.amazonaws#ThrottlingException","message":"Rate exceeded"}"#.utf8), namespace: "N", retryAfter: nil)
+        #expect(json.code == .throttled)
+    }
+}
+
+@Suite("CloudWatch sink over a loopback server")
+struct CloudWatchLoopbackTests {
+    @Test("one signed, gzipped POST whose signature verifies and whose body decodes to the datums")
+    func signedRequest() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "<PutMetricDataResponse/>") }) { server in
+            let cw = sink(endpoint: server.baseURL + "/")
+            try await cw.publish(Publication(timestamp: 1_700_000_000_000, points: [SignalPoint(signal: "QueuedWorkersRequired", labels: Labels(), value: 10)]))
+            let request = try #require(server.requests.first)
+            #expect(request.method == "POST" && request.path == "/")
+            #expect(request.header("Content-Encoding") == "gzip")
+            let plain = String(decoding: try #require(Gzip.decompress(request.body)), as: UTF8.self)
+            #expect(plain.contains("Namespace=Membrane") && plain.contains("MetricName=JobsPerWorker") && plain.contains("Value=10"))
+            // Re-sign what arrived: the Authorization must match exactly.
+            let signed = SigV4Signer(credentials: testCredentials, region: "eu-west-1", service: "monitoring").sign(
+                method: "POST",
+                url: server.baseURL + "/",
+                headers: [("Content-Type", request.header("Content-Type")!), ("Content-Encoding", "gzip")],
+                body: request.body,
+                date: fixedDate
+            )
+            #expect(request.header("Authorization") == signed.authorization)
+            #expect(request.header("X-Amz-Date") == "20231114T221320Z")
+        }
+    }
+
+    @Test("a throttled answer becomes a retryable error with Retry-After")
+    func throttled() async throws {
+        try await withFakeServer(handler: { _ in
+            FakeResponse(status: 400, headers: [("Retry-After", "3")], text: "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>")
+        }) { server in
+            let error = await #expect(throws: SinkError.self) {
+                try await sink(endpoint: server.baseURL + "/").publish(Publication(timestamp: 0, points: [SignalPoint(signal: "S", labels: Labels(), value: 1)]))
+            }
+            #expect(error?.code == .throttled && error?.retryable == true && error?.retryAfter == .seconds(3))
+        }
+    }
+}
