@@ -21,6 +21,12 @@ if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1 && ! python3 -c
   python3 -m pip install --quiet botocore
 fi
 
+if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1 && ! python3 -c 'import moto.server, flask' 2>/dev/null; then
+  # moto is the CloudWatch oracle (../shared/tools/moto-cloudwatch-check.py).
+  echo "installing: moto[server] (pip)" >&2
+  python3 -m pip install --quiet 'moto[server]'
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
