@@ -94,7 +94,7 @@ struct ScraperLoopbackTests {
                 ScrapeTarget(name: "dead", url: "http://127.0.0.1:\(deadPort)/"),
                 ScrapeTarget(name: "fast", url: server.baseURL + "/fast"),
             ])
-            #expect(clock.now - started < .seconds(2))
+            #expect(clock.now - started < .milliseconds(2800), "the 3 s target must cost only its 0.5 s timeout")
             #expect(results.map(\.target) == ["slow", "dead", "fast"])
             #expect(results[0].error?.reason == "timeout", "\(server.requests.map(\.target)) \(results[0].samples)")
             #expect(results[1].error?.reason == "connect")
