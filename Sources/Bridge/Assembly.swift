@@ -125,15 +125,14 @@ package enum Assembly {
                 result.append(StdoutSink(name: name, format: format == .json ? .json : .text, write: write))
             case .cloudwatch(let settings):
                 result.append(await cloudWatch(settings, transport: transport, logger: logger, environment: environment))
+            case .emf(let config, let path):
+                result.append(EMFSink(settings: cloudWatchSettings(config, region: config.region ?? "", environment: environment), path: path))
             }
         }
         return result
     }
 
-    static func cloudWatch(_ config: CloudWatchSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async -> CloudWatchSink {
-        let region =
-            await AWSCredentialChain.region(configured: config.region, environment: environment, transport: transport, imds: config.imdsEndpoint)
-            ?? "us-east-1"
+    static func cloudWatchSettings(_ config: CloudWatchSinkConfig, region: String, environment: [String: String]) -> CloudWatchSink.Settings {
         var settings = CloudWatchSink.Settings(namespace: config.namespace, region: region)
         settings.name = config.name
         settings.endpoint = config.endpoint ?? environment["AWS_ENDPOINT_URL_CLOUDWATCH"] ?? environment["AWS_ENDPOINT_URL"]
@@ -143,6 +142,14 @@ package enum Assembly {
         settings.labelDimensions = config.labelDimensions
         settings.storageResolution = config.storageResolution
         settings.gzip = config.gzip
+        return settings
+    }
+
+    static func cloudWatch(_ config: CloudWatchSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async -> CloudWatchSink {
+        let region =
+            await AWSCredentialChain.region(configured: config.region, environment: environment, transport: transport, imds: config.imdsEndpoint)
+            ?? "us-east-1"
+        let settings = cloudWatchSettings(config, region: region, environment: environment)
         let source: any AWSCredentialProvider
         if let key = config.accessKeyID, let secret = config.secretAccessKey {
             source = StaticCredentialProvider(AWSCredentials(accessKeyID: key.reveal(), secretAccessKey: secret.reveal(), sessionToken: config.sessionToken?.reveal()))

@@ -31,6 +31,8 @@ package enum CheckReport {
         for sink in config.sinks {
             switch sink {
             case .stdout(let name, let format, _): out += "  \(name)  stdout, \(format.rawValue)\n"
+            case .emf(let emf, let path):
+                out += "  \(emf.name)  emf (Embedded Metric Format) to \(path ?? "stdout"), namespace \(emf.namespace)\n"
             case .cloudwatch(let cw):
                 let credentials = cw.accessKeyID != nil ? "static keys \(cw.accessKeyID!) / \(cw.secretAccessKey!)" : "AWS credential chain\(cw.profile.map { " (profile \($0))" } ?? "")"
                 out += "  \(cw.name)  cloudwatch, namespace \(cw.namespace), region \(cw.region ?? "from environment"), \(cw.storageResolution)s resolution, credentials: \(credentials)\(cw.endpoint.map { ", endpoint \($0)" } ?? "")\n"

@@ -26,6 +26,29 @@ package struct CloudWatchSink: MetricSink {
         }
 
         package var url: String { endpoint ?? "https://monitoring.\(region).amazonaws.com/" }
+
+        /// Signal points → datums: metric name and unit per signal, static dimensions plus the
+        /// chosen signal labels, non-finite values dropped. Shared with the EMF sink.
+        package func datums(_ publication: Publication) -> [MetricDatum] {
+            let time = Date(timeIntervalSince1970: Double(publication.timestamp) / 1000)
+            return publication.points.compactMap { point in
+                guard point.value.isFinite else { return nil }
+                var dimensions = self.dimensions
+                for label in point.labels where label.name != Labels.metricName {
+                    if let wanted = labelDimensions, !wanted.contains(label.name) { continue }
+                    if dimensions.contains(where: { $0.name == label.name }) { continue }
+                    dimensions.append((label.name, String(label.value.prefix(1024))))
+                }
+                return MetricDatum(
+                    metricName: metricNames[point.signal] ?? point.signal,
+                    dimensions: Array(dimensions.prefix(30)),
+                    value: point.value,
+                    timestamp: time,
+                    unit: units[point.signal] ?? "None",
+                    storageResolution: storageResolution
+                )
+            }
+        }
     }
 
     package let settings: Settings
@@ -46,28 +69,7 @@ package struct CloudWatchSink: MetricSink {
         self.now = now
     }
 
-    /// Signal points → datums: metric name and unit per signal, static dimensions plus the
-    /// chosen signal labels, non-finite values dropped.
-    package func datums(_ publication: Publication) -> [MetricDatum] {
-        let time = Date(timeIntervalSince1970: Double(publication.timestamp) / 1000)
-        return publication.points.compactMap { point in
-            guard point.value.isFinite else { return nil }
-            var dimensions = settings.dimensions
-            for label in point.labels where label.name != Labels.metricName {
-                if let wanted = settings.labelDimensions, !wanted.contains(label.name) { continue }
-                if dimensions.contains(where: { $0.name == label.name }) { continue }
-                dimensions.append((label.name, String(label.value.prefix(1024))))
-            }
-            return MetricDatum(
-                metricName: settings.metricNames[point.signal] ?? point.signal,
-                dimensions: Array(dimensions.prefix(30)),
-                value: point.value,
-                timestamp: time,
-                unit: settings.units[point.signal] ?? "None",
-                storageResolution: settings.storageResolution
-            )
-        }
-    }
+    package func datums(_ publication: Publication) -> [MetricDatum] { settings.datums(publication) }
 
     package func describe(_ publication: Publication) -> String {
         let datums = datums(publication)

@@ -133,3 +133,44 @@ struct CloudWatchLoopbackTests {
         }
     }
 }
+
+@Suite("EMF sink")
+struct EMFSinkTests {
+    @Test("one valid Embedded Metric Format object per value: _aws metadata, dimension members, the value")
+    func render() throws {
+        var settings = CloudWatchSink.Settings(namespace: "Membrane", region: "")
+        settings.metricNames = ["QueuedWorkersRequired": "JobsPerWorker"]
+        settings.units = ["QueuedWorkersRequired": "Count"]
+        settings.dimensions = [("Service", "api")]
+        let sink = EMFSink(settings: settings, write: { _ in })
+        let text = sink.render(Publication(timestamp: 1_700_000_000_000, points: [
+            SignalPoint(signal: "QueuedWorkersRequired", labels: Labels(["queue": "default"]), value: 10),
+            SignalPoint(signal: "QueuedWorkersRequired", labels: Labels(["queue": "priority"]), value: .nan),
+        ]))
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 1, "NaN is never emitted")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        let aws = try #require(object["_aws"] as? [String: Any])
+        #expect(aws["Timestamp"] as? Int == 1_700_000_000_000)
+        let directive = try #require((aws["CloudWatchMetrics"] as? [[String: Any]])?.first)
+        #expect(directive["Namespace"] as? String == "Membrane")
+        #expect(directive["Dimensions"] as? [[String]] == [["Service", "queue"]])
+        let metric = try #require((directive["Metrics"] as? [[String: Any]])?.first)
+        #expect(metric["Name"] as? String == "JobsPerWorker" && metric["Unit"] as? String == "Count")
+        #expect(object["Service"] as? String == "api" && object["queue"] as? String == "default")
+        #expect(object["JobsPerWorker"] as? Double == 10)
+    }
+
+    @Test("appends to a file when a path is given")
+    func file() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sb-emf-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let sink = EMFSink(settings: CloudWatchSink.Settings(namespace: "N", region: ""), path: path)
+        for value in [1.0, 2.0] {
+            try await sink.publish(Publication(timestamp: 0, points: [SignalPoint(signal: "S", labels: Labels(), value: value)]))
+        }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[1].hasSuffix("\"S\":2}"))
+    }
+}

@@ -18,8 +18,10 @@ package enum ConfigKeys {
         "imds_endpoint", "container_credentials_base",
     ]
 
+    package static let emfSink = ["type", "name", "namespace", "metric_names", "units", "dimensions", "label_dimensions", "storage_resolution", "path"]
+
     package static var all: [(section: String, keys: [String])] {
-        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink)]
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink)]
     }
 }
 
@@ -324,7 +326,12 @@ package enum ConfigLoader {
             if let entry = entries["format"] { format = reader.choice(entry.value, "\(path).format", as: StdoutFormat.self) ?? .text }
             return .stdout(name: name, format: format, location: reader.location(node))
         case "cloudwatch":
-            return readCloudWatch(node, path, &reader).map(SinkConfig.cloudwatch)
+            return readCloudWatch(node, path, &reader, allowed: ConfigKeys.cloudwatchSink).map(SinkConfig.cloudwatch)
+        case "emf":
+            guard var config = readCloudWatch(node, path, &reader, allowed: ConfigKeys.emfSink) else { return nil }
+            if config.name == "cloudwatch" { config.name = "emf" }
+            let file = reader.mapping(node, path, allowed: [])?["path"].flatMap { reader.string($0.value, "\(path).path") }
+            return .emf(config, path: file)
         default:
             if SinkConfig.plannedTypes.contains(type) {
                 reader.error(typeEntry.value, "\(path).type", "sink type `\(type)` is not available in this build yet", hint: "available: \(SinkConfig.knownTypes.joined(separator: ", "))")
@@ -336,8 +343,8 @@ package enum ConfigLoader {
         }
     }
 
-    static func readCloudWatch(_ node: Node, _ path: String, _ reader: inout NodeReader) -> CloudWatchSinkConfig? {
-        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.cloudwatchSink) else { return nil }
+    static func readCloudWatch(_ node: Node, _ path: String, _ reader: inout NodeReader, allowed: [String]) -> CloudWatchSinkConfig? {
+        guard let entries = reader.mapping(node, path, allowed: allowed) else { return nil }
         var config = CloudWatchSinkConfig(location: reader.location(node))
         func text(_ key: String) -> String? { entries[key].flatMap { reader.string($0.value, "\(path).\(key)") } }
         config.name = text("name") ?? "cloudwatch"

@@ -130,11 +130,14 @@ package enum StdoutFormat: String, Sendable, CaseIterable {
 package enum SinkConfig: Sendable {
     case stdout(name: String, format: StdoutFormat, location: SourceLocation)
     case cloudwatch(CloudWatchSinkConfig)
+    /// Embedded Metric Format lines: the CloudWatch settings (namespace, names, units,
+    /// dimensions) plus an optional output file.
+    case emf(CloudWatchSinkConfig, path: String?)
 
     package var name: String {
         switch self {
         case .stdout(let name, _, _): name
-        case .cloudwatch(let config): config.name
+        case .cloudwatch(let config), .emf(let config, _): config.name
         }
     }
 
@@ -142,20 +145,21 @@ package enum SinkConfig: Sendable {
         switch self {
         case .stdout: "stdout"
         case .cloudwatch: "cloudwatch"
+        case .emf: "emf"
         }
     }
 
     package var location: SourceLocation {
         switch self {
         case .stdout(_, _, let location): location
-        case .cloudwatch(let config): config.location
+        case .cloudwatch(let config), .emf(let config, _): config.location
         }
     }
 
     /// Sink types this build knows.
-    package static let knownTypes = ["stdout", "cloudwatch"]
+    package static let knownTypes = ["stdout", "cloudwatch", "emf"]
     /// Sink types planned but not in this build (so the error can say so).
-    package static let plannedTypes = ["emf", "prometheus", "azure_monitor", "google_monitoring", "cloud_run"]
+    package static let plannedTypes = ["prometheus", "azure_monitor", "google_monitoring", "cloud_run"]
 }
 
 /// `type: cloudwatch`: PutMetricData for ECS target tracking.
