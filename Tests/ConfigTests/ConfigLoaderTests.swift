@@ -72,10 +72,17 @@ struct ValidConfigTests {
         #expect(config.sinks.isEmpty)
     }
 
-    @Test("every example config in examples/ loads", arguments: ["quickstart.yaml"])
+    static var exampleConfigs: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.projectFile("examples").path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+    }
+
+    @Test("every example config in examples/ loads", arguments: exampleConfigs)
     func examples(_ name: String) throws {
         _ = try ConfigLoader.load(path: Fixtures.projectFile("examples/\(name)").path, environment: [:])
     }
+
+    @Test("the examples cover the deployment shapes")
+    func exampleCount() { #expect(Self.exampleConfigs.count >= 3) }
 
     @Test("header secrets never print, even through a debugger or encoder")
     func secretsRedacted() throws {

@@ -47,6 +47,16 @@ struct CLITests {
         #expect(values(output.stdout) == ["InstantWorkersRequired": "10", "QueuedWorkersRequired": "10", "CodeRunnerUtilisation": "0.35", "QueuedWorkersBusy": "2"])
     }
 
+    @Test("check accepts every example config, expressions included")
+    func examplesCheck() async throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Fixtures.projectFile("examples").path).filter { $0.hasSuffix(".yaml") }
+        #expect(names.count >= 3)
+        for name in names {
+            let output = try await scalebridge(["check", "--config", Fixtures.projectFile("examples/\(name)").path])
+            #expect(output.status == 0, "\(name): \(output.stderr)")
+        }
+    }
+
     @Test("check prints the plan; validate is an alias")
     func check() async throws {
         for verb in ["check", "validate"] {
