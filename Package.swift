@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // MARK: C libraries (the product owner's chosen dependencies)
@@ -61,7 +62,10 @@ let package = Package(
         .target(name: "Sinks", dependencies: ["Exposition", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "CloudWatch",
-            dependencies: ["Sinks", "Transport", "Signing", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Sinks", "Transport", "Signing", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
 
         // MARK: L3-L5
@@ -69,6 +73,7 @@ let package = Package(
             name: "Pipeline",
             dependencies: [
                 "Scrape", "Query", "Sinks", "Exposition", "Config", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(
@@ -88,14 +93,24 @@ let package = Package(
         ),
 
         // MARK: test support and tests
-        .target(name: "BridgeTesting", dependencies: ["Exposition", "Transport"]),
+        .target(
+            name: "BridgeTesting",
+            dependencies: [
+                "Exposition", "Transport", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "BridgeTesting"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "BridgeTesting"]),
         .testTarget(
             name: "CloudWatchTests",
-            dependencies: ["CloudWatch", "Credentials", "Signing", "Sinks", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CloudWatch", "Credentials", "Signing", "Sinks", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             exclude: ["Oracle"]
         ),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Signing", "Transport", "BridgeTesting"]),
@@ -106,7 +121,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "BridgeTesting", "Config",
+                .product(name: "Logging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",

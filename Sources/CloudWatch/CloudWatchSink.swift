@@ -2,6 +2,7 @@ import Credentials
 import Exposition
 import Foundation
 import Logging
+import Metrics
 import Signing
 import Sinks
 import Transport
@@ -85,10 +86,20 @@ package struct CloudWatchSink: MetricSink {
     package func publish(_ publication: Publication) async throws(SinkError) {
         let datums = datums(publication)
         let dropped = publication.points.count - datums.count
-        if dropped > 0 { logger.warning("non-finite values not sent to CloudWatch", metadata: ["sink": "\(name)", "dropped": "\(dropped)"]) }
+        if dropped > 0 {
+            logger.warning("non-finite values not sent to CloudWatch", metadata: ["sink": "\(name)", "dropped": "\(dropped)"])
+            Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", name), ("reason", "non_finite")]).increment(by: dropped)
+        }
         guard !datums.isEmpty else { return }
         for body in PutMetricDataEncoder.batches(namespace: settings.namespace, datums) {
-            try await send(Array(body.utf8))
+            do {
+                try await send(Array(body.utf8))
+            } catch where error.code == .auth && error.retryable {
+                // Expired credentials: refresh once and retry this request once.
+                logger.warning("CloudWatch says the credentials expired; refreshing and retrying once", metadata: ["sink": "\(name)"])
+                await credentials.invalidate()
+                try await send(Array(body.utf8))
+            }
         }
     }
 

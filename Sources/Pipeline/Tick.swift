@@ -2,6 +2,7 @@ import Config
 import Exposition
 import Foundation
 import Logging
+import Metrics
 import Query
 import Scrape
 import Sinks
@@ -116,6 +117,8 @@ package struct Tick: Sendable {
         switch outcome.decision {
         case .computed:
             if outcome.nonFinite > 0 {
+                Counter(label: "scalebridge_dropped_points_total", dimensions: [("signal", signal.name), ("reason", "non_finite")])
+                    .increment(by: outcome.nonFinite)
                 logger.warning("signal value is not finite; not published", metadata: metadata.merging(["series": "\(outcome.nonFinite)"]) { $1 })
             }
         case .failedSkipped, .failedFallback:

@@ -1,3 +1,6 @@
+import Synchronization
+import MetricsTestKit
+@testable import CoreMetrics
 import BridgeTesting
 import Exposition
 import Foundation
@@ -172,5 +175,57 @@ struct EMFSinkTests {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines[1].hasSuffix("\"S\":2}"))
+    }
+}
+
+@Suite("CloudWatch credential expiry")
+struct ExpiredTokenTests {
+    /// Hands out a new key on every fetch.
+    final class Rotating: AWSCredentialProvider, @unchecked Sendable {
+        let name = "rotating"
+        let calls = Synchronization.Mutex(0)
+        func credentials() async throws(CredentialError) -> AWSCredentials {
+            let call = calls.withLock { $0 += 1; return $0 }
+            return AWSCredentials(accessKeyID: "KEY\(call)", secretAccessKey: "s", sessionToken: "t", expiration: Date().addingTimeInterval(3600))
+        }
+    }
+
+    @Test("ExpiredToken: credentials are refreshed once and the request retried once with the new key")
+    func refreshAndRetry() async throws {
+        try await withFakeServer(handler: { request in
+            (request.header("Authorization") ?? "").contains("Credential=KEY1/")
+                ? FakeResponse(status: 403, text: "<ErrorResponse><Error><Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message></Error></ErrorResponse>")
+                : FakeResponse(text: "<PutMetricDataResponse/>")
+        }) { server in
+            let source = Rotating()
+            var settings = CloudWatchSink.Settings(namespace: "N", region: "us-east-1")
+            settings.endpoint = server.baseURL + "/"
+            let sink = CloudWatchSink(settings: settings, credentials: CachedCredentialProvider(source), transport: CurlTransport(environment: [:]), logger: Logger(label: "test"))
+            try await sink.publish(Publication(timestamp: 0, points: [SignalPoint(signal: "S", labels: Labels(), value: 1)]))
+            #expect(server.requests.count == 2)
+            #expect(server.requests[1].header("Authorization")?.contains("Credential=KEY2/") == true)
+            #expect(source.calls.withLock { $0 } == 2)
+        }
+    }
+}
+
+@Suite("Dropped values are counted")
+struct DroppedCountTests {
+    @Test("NaN and Inf handed to the CloudWatch sink are counted in scalebridge_dropped_points_total")
+    func counted() async throws {
+        let metrics = SharedTestMetrics.metrics
+        try await withFakeServer(handler: { _ in FakeResponse(text: "<PutMetricDataResponse/>") }) { server in
+            var settings = CloudWatchSink.Settings(namespace: "N", region: "us-east-1")
+            settings.endpoint = server.baseURL + "/"
+            settings.name = "cw-dropped-test"
+            let sink = CloudWatchSink(settings: settings, credentials: StaticCredentialProvider(testCredentials), transport: CurlTransport(environment: [:]), logger: Logger(label: "test"))
+            try await sink.publish(Publication(timestamp: 0, points: [
+                SignalPoint(signal: "S", labels: Labels(), value: .nan), SignalPoint(signal: "S", labels: Labels(["a": "1"]), value: -.infinity),
+                SignalPoint(signal: "S", labels: Labels(["a": "2"]), value: 3),
+            ]))
+            let counter = try metrics.expectCounter("scalebridge_dropped_points_total", [("sink", "cw-dropped-test"), ("reason", "non_finite")])
+            #expect(counter.totalValue == 2)
+            #expect(server.requests.count == 1)
+        }
     }
 }

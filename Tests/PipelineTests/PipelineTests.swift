@@ -6,6 +6,7 @@ import Query
 import Scrape
 import Sinks
 import Synchronization
+import MetricsTestKit
 import Testing
 import Transport
 
@@ -49,8 +50,9 @@ struct SignalTests {
         #expect(try signal("1", min: 0.5, rounding: .floor).postProcess(0.2).final == 0.5)
     }
 
-    @Test("a tick publishes finite values only; no-data and NaN signals publish nothing; a failing sink does not stop another")
+    @Test("a tick publishes finite values only; no-data and NaN signals publish nothing (counted); a failing sink does not stop another")
     func tick() async throws {
+        _ = SharedTestMetrics.metrics
         let page = FileManager.default.temporaryDirectory.appendingPathComponent("sb-tick-\(UUID().uuidString).prom")
         try Data("jobs{q=\"a\"} 3\njobs{q=\"b\"} 4\nzero 0\n".utf8).write(to: page)
         defer { try? FileManager.default.removeItem(at: page) }
@@ -72,6 +74,8 @@ struct SignalTests {
         #expect(report.failedTargets.isEmpty)
         #expect(report.signals[2].status == .noData)
         #expect(report.signals[3].nonFinite == 1)
+        let dropped = try SharedTestMetrics.metrics.expectCounter("scalebridge_dropped_points_total", [("signal", "Ratio"), ("reason", "non_finite")])
+        #expect(dropped.totalValue == 1)
         let points = try #require(good.received.withLock { $0.first }).points
         #expect(points.count == 3)
         #expect(points[0] == SignalPoint(signal: "S", labels: Labels(), value: 10.5))

@@ -5,6 +5,12 @@ import Signing
 package protocol AWSCredentialProvider: Sendable {
     var name: String { get }
     func credentials() async throws(CredentialError) -> AWSCredentials
+    /// Forget cached credentials (AWS said they expired); the next call fetches anew.
+    func invalidate() async
+}
+
+extension AWSCredentialProvider {
+    package func invalidate() async {}
 }
 
 /// Fixed keys from the config file.

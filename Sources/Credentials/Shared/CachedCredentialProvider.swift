@@ -61,6 +61,10 @@ package actor CachedCredentialProvider: AWSCredentialProvider {
         }
     }
 
+    package func invalidate() async {
+        current = nil
+    }
+
     private func needsRefresh(_ credentials: AWSCredentials, at time: Date) -> Bool {
         guard let expiration = credentials.expiration else { return false }
         return expiration.timeIntervalSince(time) <= refreshAhead
