@@ -93,19 +93,8 @@ package struct SigV4Signer: Sendable {
 
     // MARK: canonical forms
 
-    static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8))
-
-    /// Percent-encodes every byte outside the unreserved set (and `extra`), upper-case hex.
     static func encode(_ text: String, keeping extra: Set<UInt8> = []) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            if unreserved.contains(byte) || extra.contains(byte) {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
+        PercentEncoding.encode(text, keeping: extra)
     }
 
     /// Non-S3 services: dot segments removed, then the path as sent encoded once more
@@ -206,4 +195,26 @@ package final class SigningKeyCache: Sendable {
     }
 
     package var count: Int { entries.withLock { $0.count } }
+}
+
+/// RFC 3986 percent-encoding as AWS wants it: every byte outside `A-Z a-z 0-9 - _ . ~` (and
+/// `extra`) becomes `%XX` in upper-case hex. Used for canonical requests and Query form bodies.
+package enum PercentEncoding {
+    static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8))
+    private static let hex = Array("0123456789ABCDEF".utf8)
+
+    package static func encode(_ text: String, keeping extra: Set<UInt8> = []) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            if unreserved.contains(byte) || extra.contains(byte) {
+                out.append(byte)
+            } else {
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
