@@ -59,7 +59,10 @@ let package = Package(
             name: "Scrape",
             dependencies: ["Transport", "Exposition", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "Sinks", dependencies: ["Exposition", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Sinks",
+            dependencies: ["Exposition", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+        ),
         .target(
             name: "CloudWatch",
             dependencies: [
@@ -112,6 +115,13 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             exclude: ["Oracle"]
+        ),
+        .testTarget(
+            name: "SinksTests",
+            dependencies: [
+                "Sinks", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Signing", "Transport", "BridgeTesting"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BridgeTesting"]),

@@ -124,7 +124,10 @@ package enum Assembly {
             case .stdout(let name, let format, _):
                 result.append(StdoutSink(name: name, format: format == .json ? .json : .text, write: write))
             case .cloudwatch(let settings):
-                result.append(await cloudWatch(settings, transport: transport, logger: logger, environment: environment))
+                // Retries inside one cycle; what still fails waits in the outbox for the next.
+                let cloudWatch = await cloudWatch(settings, transport: transport, logger: logger, environment: environment)
+                let retrying = RetryingSink(cloudWatch, policy: RetryPolicy(), clock: ContinuousClock())
+                result.append(OutboxSink(retrying, directory: config.stateDirectory, logger: logger))
             case .emf(let config, let path):
                 result.append(EMFSink(settings: cloudWatchSettings(config, region: config.region ?? "", environment: environment), path: path))
             }

@@ -61,6 +61,8 @@ package struct CloudWatchSink: MetricSink {
 
     package var name: String { settings.name }
     package var type: String { "cloudwatch" }
+    /// CloudWatch accepts datapoints up to two weeks old.
+    package var maxPointAge: Duration? { .seconds(14 * 24 * 3600) }
 
     package init(settings: Settings, credentials: any AWSCredentialProvider, transport: any HTTPTransport, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.settings = settings

@@ -8,4 +8,11 @@ package protocol MetricSink: Sendable {
     func publish(_ publication: Publication) async throws(SinkError)
     /// What `publish` would send, for `explain`. Must not contain secrets.
     func describe(_ publication: Publication) -> String
+    /// How old a point the destination still accepts (for points kept in the outbox); nil
+    /// means the sink does not keep points for later (stdout, local files).
+    var maxPointAge: Duration? { get }
+}
+
+extension MetricSink {
+    package var maxPointAge: Duration? { nil }
 }

@@ -1,5 +1,6 @@
 import BridgeTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// Runs the real `scalebridge` binary, as an operator would.
@@ -341,5 +342,38 @@ struct CLITests {
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("SignatureDoesNotMatch"), "\(bad.stderr)")
         #expect(bad.stderr.contains("check the access key and secret"))
+    }
+
+    @Test("a CloudWatch outage loses nothing: failed points wait in state_dir's outbox and go first when the endpoint is back")
+    func outboxAcrossRuns() async throws {
+        let healthy = Mutex(false)
+        try await withFakeServer(handler: { _ in
+            healthy.withLock { $0 } ? FakeResponse(text: "<PutMetricDataResponse/>")
+                : FakeResponse(status: 503, text: "<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>")
+        }) { server in
+            let page = try temporaryFile("app.prom", "jobs 5\n")
+            let state = URL(fileURLWithPath: page).deletingLastPathComponent().appendingPathComponent("state").path
+            let path = try temporaryFile("outbox.yaml", """
+                state_dir: \(state)
+                targets: [{name: api, url: "file://\(page)"}]
+                signals: [{name: Jobs, expr: sum(jobs)}]
+                sinks:
+                  - {type: cloudwatch, namespace: N, region: us-east-1, endpoint: "\(server.baseURL)/", access_key_id: AKID, secret_access_key: s, gzip: false}
+                """)
+            let down = try await scalebridge(["once", "--config", path])
+            #expect(down.status == 1)
+            #expect(down.stderr.contains("points kept in the outbox"))
+            #expect(server.requests.count == 3, "three attempts within the cycle")
+            #expect(FileManager.default.fileExists(atPath: state + "/outbox/cloudwatch.json"))
+
+            try Data("jobs 6\n".utf8).write(to: URL(fileURLWithPath: page))
+            healthy.withLock { $0 = true }
+            let up = try await scalebridge(["once", "--config", path])
+            #expect(up.status == 0, "\(up.stderr)")
+            let delivered = server.requests.suffix(2).map { $0.bodyText }
+            #expect(delivered.count == 2)
+            #expect(delivered[0].contains("Value=5") && delivered[1].contains("Value=6"), "the held point goes first")
+            #expect(!FileManager.default.fileExists(atPath: state + "/outbox/cloudwatch.json"))
+        }
     }
 }

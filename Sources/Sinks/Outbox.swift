@@ -1,0 +1,159 @@
+import Exposition
+import Foundation
+import Logging
+import Metrics
+
+/// Points a sink could not deliver, kept on disk (`state_dir/outbox/<sink>.json`) and sent
+/// first on the next publish, so an outage or a restart loses nothing the cloud would still
+/// accept. Bounded: the oldest points go first when it is full; points older than the sink's
+/// accepted age are dropped. Every drop is logged and counted.
+package final class OutboxSink: MetricSink, @unchecked Sendable {
+    package let inner: any MetricSink
+    let path: String?
+    let capacity: Int
+    let logger: Logger
+    let now: @Sendable () -> Date
+    private let lock = NSLock()
+    private var pending: [Publication] = []
+
+    package var name: String { inner.name }
+    package var type: String { inner.type }
+    package var maxPointAge: Duration? { inner.maxPointAge }
+
+    /// - Parameters:
+    ///   - directory: where the outbox file lives; nil keeps it in memory only.
+    ///   - capacity: most points kept.
+    package init(_ inner: any MetricSink, directory: String?, capacity: Int = 10_000, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.inner = inner
+        self.capacity = capacity
+        self.logger = logger
+        self.now = now
+        path = directory.map { "\($0)/outbox/\(OutboxSink.fileName(inner.name)).json" }
+        pending = load()
+    }
+
+    static func fileName(_ sink: String) -> String {
+        String(sink.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+    }
+
+    package var pendingPoints: Int { lock.withLock { pending.reduce(0) { $0 + $1.points.count } } }
+
+    package func describe(_ publication: Publication) -> String {
+        let waiting = pendingPoints
+        return inner.describe(publication) + (waiting > 0 ? "\n  (and \(waiting) point(s) from the outbox, sent first)" : "")
+    }
+
+    package func publish(_ publication: Publication) async throws(SinkError) {
+        // Only sinks with an acceptance window keep points for later.
+        guard let maxAge = inner.maxPointAge else {
+            try await inner.publish(publication)
+            return
+        }
+        var queue = lock.withLock { pending }
+        queue.append(publication)
+        queue = expire(queue, maxAge: maxAge)
+        var index = 0
+        do {
+            while index < queue.count {
+                try await inner.publish(queue[index])
+                index += 1
+            }
+            if queue.count > 1 { logger.info("outbox delivered", metadata: ["sink": "\(name)", "publications": "\(queue.count - 1)"]) }
+            store([])
+        } catch {
+            let remaining = Array(queue[index...])
+            if error.retryable {
+                store(bound(remaining))
+                logger.warning("publish failed; points kept in the outbox for the next cycle", metadata: ["sink": "\(name)", "points": "\(remaining.reduce(0) { $0 + $1.points.count })"])
+            } else {
+                // A permanent rejection will not succeed later: do not keep it.
+                store(bound(Array(remaining.dropFirst())))
+                count(dropped: remaining.first?.points.count ?? 0, reason: "rejected")
+            }
+            throw error
+        }
+    }
+
+    func expire(_ queue: [Publication], maxAge: Duration) -> [Publication] {
+        let oldest = Int64((now().timeIntervalSince1970 - Double(maxAge.components.seconds)) * 1000)
+        let kept = queue.filter { $0.timestamp >= oldest }
+        let dropped = queue.filter { $0.timestamp < oldest }.reduce(0) { $0 + $1.points.count }
+        if dropped > 0 {
+            logger.warning("outbox points too old for the destination were dropped", metadata: ["sink": "\(name)", "points": "\(dropped)"])
+            count(dropped: dropped, reason: "too_old")
+        }
+        return kept
+    }
+
+    func bound(_ queue: [Publication]) -> [Publication] {
+        var queue = queue
+        var total = queue.reduce(0) { $0 + $1.points.count }
+        var dropped = 0
+        while total > capacity, !queue.isEmpty {
+            let first = queue.removeFirst()
+            total -= first.points.count
+            dropped += first.points.count
+        }
+        if dropped > 0 {
+            logger.warning("outbox full; oldest points dropped", metadata: ["sink": "\(name)", "points": "\(dropped)"])
+            count(dropped: dropped, reason: "outbox_full")
+        }
+        return queue
+    }
+
+    func count(dropped: Int, reason: String) {
+        guard dropped > 0 else { return }
+        Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", name), ("reason", reason)]).increment(by: dropped)
+    }
+
+    // MARK: persistence
+
+    private struct Stored: Codable {
+        var version: Int
+        var publications: [StoredPublication]
+    }
+
+    private struct StoredPublication: Codable {
+        var timestamp: Int64
+        var points: [StoredPoint]
+    }
+
+    private struct StoredPoint: Codable {
+        var signal: String
+        var labels: [String: String]
+        var value: Double
+    }
+
+    func store(_ queue: [Publication]) {
+        lock.withLock { pending = queue }
+        guard let path else { return }
+        do {
+            if queue.isEmpty {
+                if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+                return
+            }
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let stored = Stored(version: 1, publications: queue.map { publication in
+                StoredPublication(timestamp: publication.timestamp, points: publication.points.map {
+                    StoredPoint(signal: $0.signal, labels: $0.labels.dictionary, value: $0.value)
+                })
+            })
+            let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+            try JSONEncoder().encode(stored).write(to: URL(fileURLWithPath: temporary))
+            if rename(temporary, path) != 0 { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            logger.error("could not write the outbox; undelivered points are only in memory", metadata: ["sink": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    func load() -> [Publication] {
+        guard let path, FileManager.default.fileExists(atPath: path) else { return [] }
+        guard let data = FileManager.default.contents(atPath: path), let stored = try? JSONDecoder().decode(Stored.self, from: data), stored.version == 1 else {
+            logger.warning("outbox file is unreadable; ignoring it", metadata: ["sink": "\(name)", "path": "\(path)"])
+            return []
+        }
+        return stored.publications.map { publication in
+            Publication(timestamp: publication.timestamp, points: publication.points.map { SignalPoint(signal: $0.signal, labels: Labels($0.labels), value: $0.value) })
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import BridgeTesting
+import Exposition
+import Foundation
+import Logging
+import MetricsTestKit
+import Synchronization
+import Testing
+
+@testable import Sinks
+
+/// Fails with scripted errors, then succeeds; records what it delivered.
+final class ScriptedSink: MetricSink, @unchecked Sendable {
+    let name: String
+    var type: String { "scripted" }
+    let maxPointAge: Duration?
+    let failures: Mutex<[SinkError]>
+    let delivered = Mutex<[Publication]>([])
+    let attempts = Mutex(0)
+
+    init(name: String = "scripted", failures: [SinkError] = [], maxPointAge: Duration? = .seconds(3600)) {
+        self.name = name
+        self.failures = Mutex(failures)
+        self.maxPointAge = maxPointAge
+    }
+
+    func fail(with errors: [SinkError]) { failures.withLock { $0 = errors } }
+
+    func publish(_ publication: Publication) async throws(SinkError) {
+        attempts.withLock { $0 += 1 }
+        if let error = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw error }
+        delivered.withLock { $0.append(publication) }
+    }
+
+    func describe(_ publication: Publication) -> String { "" }
+}
+
+let serverError = SinkError(.server, "HTTP 500", retryable: true)
+let rejected = SinkError(.invalid, "InvalidParameterValue", retryable: false)
+
+func publication(_ seconds: Int64, _ value: Double) -> Publication {
+    Publication(timestamp: 1_800_000_000_000 + seconds * 1000, points: [SignalPoint(signal: "S", labels: Labels(), value: value)])
+}
+
+@Suite("Retry policy")
+struct RetryPolicyTests {
+    @Test("full jitter under an exponential ceiling; Retry-After is honoured; everything capped")
+    func delays() {
+        let policy = RetryPolicy()
+        #expect(policy.delay(attempt: 1, retryAfter: nil, random: 0.999) < .milliseconds(500))
+        #expect(policy.delay(attempt: 3, retryAfter: nil, random: 0.5) == .seconds(1))
+        #expect(policy.delay(attempt: 20, retryAfter: nil, random: 0.999) <= .seconds(20))
+        #expect(policy.delay(attempt: 1, retryAfter: .seconds(3), random: 0.1) == .seconds(3))
+        #expect(policy.delay(attempt: 1, retryAfter: .seconds(60), random: 0.1) == .seconds(20))
+    }
+
+    @Test("retryable errors are retried with backoff; permanent ones are not; the budget stops retries")
+    func retrying() async throws {
+        let clock = TestClock()
+        let flaky = ScriptedSink(failures: [serverError, SinkError(.throttled, "429", retryable: true, retryAfter: .seconds(2))])
+        try await RetryingSink(flaky, policy: RetryPolicy(), clock: clock, random: { 0.5 }).publish(publication(0, 1))
+        #expect(flaky.attempts.withLock { $0 } == 3)
+        #expect(clock.now.offset == .milliseconds(250) + .seconds(2))
+
+        let permanent = ScriptedSink(failures: [rejected])
+        await #expect(throws: SinkError.self) { try await RetryingSink(permanent, policy: RetryPolicy(), clock: TestClock()).publish(publication(0, 1)) }
+        #expect(permanent.attempts.withLock { $0 } == 1)
+
+        var tight = RetryPolicy()
+        tight.budget = .seconds(1)
+        let slow = ScriptedSink(failures: [SinkError(.throttled, "429", retryable: true, retryAfter: .seconds(5)), serverError])
+        await #expect(throws: SinkError.self) { try await RetryingSink(slow, policy: tight, clock: TestClock()).publish(publication(0, 1)) }
+        #expect(slow.attempts.withLock { $0 } == 1)
+    }
+}
+
+@Suite("Outbox")
+struct OutboxTests {
+    func directory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("sb-outbox-\(UUID().uuidString)").path }
+    let now: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_800_000_100) }
+
+    @Test("points that failed are kept on disk and delivered first, in order, after a restart")
+    func survivesRestart() async throws {
+        let state = directory()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let down = ScriptedSink(failures: [serverError, serverError])
+        let first = OutboxSink(down, directory: state, logger: Logger(label: "test"), now: now)
+        await #expect(throws: SinkError.self) { try await first.publish(publication(0, 1)) }
+        await #expect(throws: SinkError.self) { try await first.publish(publication(15, 2)) }
+        #expect(first.pendingPoints == 2)
+        #expect(FileManager.default.fileExists(atPath: state + "/outbox/scripted.json"))
+
+        // A new process: the outbox is read back from disk.
+        let up = ScriptedSink()
+        let second = OutboxSink(up, directory: state, logger: Logger(label: "test"), now: now)
+        #expect(second.pendingPoints == 2)
+        try await second.publish(publication(30, 3))
+        #expect(up.delivered.withLock { $0.map(\.points[0].value) } == [1, 2, 3])
+        #expect(second.pendingPoints == 0)
+        #expect(!FileManager.default.fileExists(atPath: state + "/outbox/scripted.json"))
+    }
+
+    @Test("too old for the destination: dropped and counted; outbox full: oldest dropped and counted; permanent rejections not kept")
+    func drops() async throws {
+        let metrics = SharedTestMetrics.metrics
+        let sink = ScriptedSink(name: "outbox-drops", failures: [serverError, serverError], maxPointAge: .seconds(60))
+        let outbox = OutboxSink(sink, directory: nil, capacity: 2, logger: Logger(label: "test"), now: now)
+        try await outbox.publish(publication(-100, 1))  // older than the destination accepts: dropped, not sent
+        #expect(sink.attempts.withLock { $0 } == 0)
+        await #expect(throws: SinkError.self) { try await outbox.publish(publication(90, 2)) }
+        await #expect(throws: SinkError.self) { try await outbox.publish(publication(95, 3)) }
+        let tooOld = try metrics.expectCounter("scalebridge_dropped_points_total", [("sink", "outbox-drops"), ("reason", "too_old")])
+        #expect(tooOld.totalValue == 1)
+        try await outbox.publish(publication(99, 4))
+        #expect(sink.delivered.withLock { $0.map(\.points[0].value) } == [2, 3, 4])
+
+        let picky = ScriptedSink(name: "outbox-rejects", failures: [rejected])
+        let strict = OutboxSink(picky, directory: nil, logger: Logger(label: "test"), now: now)
+        await #expect(throws: SinkError.self) { try await strict.publish(publication(0, 1)) }
+        #expect(strict.pendingPoints == 0)
+        let full = ScriptedSink(name: "outbox-full", failures: [serverError, serverError, serverError])
+        let small = OutboxSink(full, directory: nil, capacity: 2, logger: Logger(label: "test"), now: now)
+        for second in [10, 20, 30] as [Int64] { await #expect(throws: SinkError.self) { try await small.publish(publication(second, Double(second))) } }
+        #expect(small.pendingPoints == 2)
+        #expect(try metrics.expectCounter("scalebridge_dropped_points_total", [("sink", "outbox-full"), ("reason", "outbox_full")]).totalValue == 1)
+    }
+
+    @Test("sinks without an acceptance window (stdout) are passed straight through")
+    func passThrough() async throws {
+        let local = ScriptedSink(failures: [serverError], maxPointAge: nil)
+        let outbox = OutboxSink(local, directory: nil, logger: Logger(label: "test"))
+        await #expect(throws: SinkError.self) { try await outbox.publish(publication(0, 1)) }
+        #expect(outbox.pendingPoints == 0)
+    }
+}
