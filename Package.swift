@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries (the product owner's chosen dependencies)
@@ -51,7 +52,7 @@ let package = Package(
 
         .target(
             name: "Credentials",
-            dependencies: ["Transport", "Signing", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Transport", "Signing", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
 
         // MARK: L2
@@ -68,6 +69,14 @@ let package = Package(
             dependencies: [
                 "Sinks", "Transport", "Signing", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
+        .target(
+            name: "MetricsEndpoint",
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -89,7 +98,8 @@ let package = Package(
         .executableTarget(
             name: "ScalebridgeCLI",
             dependencies: [
-                "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks",
+                "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint",
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -132,14 +142,14 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: [
-                "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "BridgeTesting", "Config",
+                "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "BridgeTesting", "Config", "MetricsEndpoint",
                 .product(name: "Logging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BridgeTesting", "Exposition"]
+            dependencies: ["BridgeTesting", "Exposition", "Transport"]
         ),
     ]
 )

@@ -117,8 +117,7 @@ package struct Tick: Sendable {
         switch outcome.decision {
         case .computed:
             if outcome.nonFinite > 0 {
-                Counter(label: "scalebridge_dropped_points_total", dimensions: [("signal", signal.name), ("reason", "non_finite")])
-                    .increment(by: outcome.nonFinite)
+                Counter(label: "scalebridge_signal_nonfinite_total", dimensions: [("signal", signal.name)]).increment(by: outcome.nonFinite)
                 logger.warning("signal value is not finite; not published", metadata: metadata.merging(["series": "\(outcome.nonFinite)"]) { $1 })
             }
         case .failedSkipped, .failedFallback:
@@ -140,6 +139,7 @@ package struct Tick: Sendable {
 
     /// A full cycle. Sinks publish concurrently; one slow or failing sink does not hold up another.
     package func run(now: Date = Date(), state: inout EngineState) async -> Report {
+        let started = ContinuousClock.now
         var report = await evaluate(now: now, state: &state)
         let publication = report.publication
         let logger = logger
@@ -160,6 +160,7 @@ package struct Tick: Sendable {
             for await (index, outcome) in group { outcomes[index] = outcome }
             return outcomes.map { $0! }
         }
+        SelfMetrics.record(report, duration: ContinuousClock.now - started)
         return report
     }
 

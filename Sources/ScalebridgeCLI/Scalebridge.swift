@@ -3,6 +3,9 @@ import Bridge
 import Config
 import Foundation
 import Logging
+import Metrics
+import MetricsEndpoint
+import Prometheus
 import Pipeline
 import Query
 import Scrape
@@ -106,19 +109,41 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: "Listen address for /metrics, /healthz and /readyz (overrides the config's `listen`; \"\" turns it off).")
+    var listen: String?
+
     func run() async throws {
+        // Self-metrics go to swift-prometheus; bootstrap before any metric is created.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         try await withTick(configOptions, global) { config, tick, logger in
-            await runLoop(config, tick, logger)
+            let address = listen ?? config.listen
+            let health = HealthState(staleAfter: 2 * config.scrape.interval.timeInterval + 30)
+            var server: MetricsServer? = nil
+            if !address.isEmpty {
+                do {
+                    server = try MetricsServer(address: address, registry: registry, health: health, logger: logger)
+                    logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(address.split(separator: ":")[0]):\(server!.port)"])
+                } catch {
+                    logger.error("\(error)")
+                    throw ExitCode(ExitCodes.runtimeFailure)
+                }
+            }
+            defer { server?.shutdown() }
+            await runLoop(config, tick, logger, health: health)
         }
     }
 
-    func runLoop(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger) async {
+    func runLoop(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger, health: HealthState) async {
         logger.info("starting", metadata: ["interval": "\(DurationParser.format(config.scrape.interval))", "targets": "\(config.targets.count)", "signals": "\(config.signals.count)"])
         let loop = BridgeLoop(interval: config.scrape.interval, clock: ContinuousClock(), logger: logger)
         let engine = Engine(tick: tick, state: Assembly.loadState(config, logger: logger))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await loop.run { _ = await engine.cycle() }
+                await loop.run {
+                    let report = await engine.cycle()
+                    health.recordTick(sinks: report.sinks.map { ($0.name, $0.error?.message) })
+                }
             }
             group.addTask {
                 let signal = await SignalWatcher.waitForTermination()
@@ -231,5 +256,12 @@ struct QueryCommand: AsyncParsableCommand {
         }
         print(format == .json ? QueryOutput.json(value) : QueryOutput.table(value), terminator: "")
         if results.contains(where: { !$0.isUp }) { throw ExitCode(ExitCodes.runtimeFailure) }
+    }
+}
+
+extension Duration {
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

@@ -2,6 +2,7 @@ import BridgeTesting
 import Foundation
 import Synchronization
 import Testing
+import Transport
 
 /// Runs the real `scalebridge` binary, as an operator would.
 @Suite("scalebridge command line")
@@ -374,6 +375,46 @@ struct CLITests {
             #expect(delivered.count == 2)
             #expect(delivered[0].contains("Value=5") && delivered[1].contains("Value=6"), "the held point goes first")
             #expect(!FileManager.default.fileExists(atPath: state + "/outbox/cloudwatch.json"))
+        }
+    }
+
+    @Test("run serves /metrics (scrapes, up, publishes, signal values), /healthz, and /readyz that turns 503 when a sink fails")
+    func selfObservability() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(status: 500, text: "<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>") }) { cloud in
+            let port = try freeLoopbackPort()
+            let path = try temporaryFile("observe.yaml", """
+                scrape: {interval: 1s, timeout: 500ms}
+                listen: 127.0.0.1:\(port)
+                targets:
+                  - {name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}
+                  - {name: dead, url: "http://127.0.0.1:1/metrics"}
+                signals: [{name: Workers, expr: max(queued_tasks_workers_required)}]
+                sinks:
+                  - {type: stdout}
+                  - {type: cloudwatch, name: cw, namespace: N, region: us-east-1, endpoint: "\(cloud.baseURL)/", access_key_id: AKID, secret_access_key: s}
+                """)
+            let child = try ChildProcess(Self.binary, ["run", "--config", path])
+            let transport = CurlTransport(environment: [:])
+            func get(_ route: String) async -> HTTPResponse? { try? await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)\(route)")) }
+            var metrics = ""
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !metrics.contains("scalebridge_publish_errors_total"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(250))
+                metrics = (await get("/metrics")).map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+            }
+            #expect(metrics.contains(#"scalebridge_target_up{target="api""#))
+            #expect(metrics.contains(#"scalebridge_target_up{target="dead",instance="127.0.0.1:1"} 0"#))
+            #expect(metrics.contains(#"scalebridge_scrape_errors_total{target="dead",instance="127.0.0.1:1",reason="connect"}"#))
+            #expect(metrics.contains(#"scalebridge_publish_errors_total{sink="cw",type="cloudwatch",reason="server"}"#))
+            #expect(metrics.contains(#"scalebridge_signal_value{signal="Workers",series="{}"} 7"#))
+            #expect(metrics.contains(#"scalebridge_last_successful_publish_timestamp_seconds{sink="stdout""#))
+            #expect(await get("/healthz")?.status == 200)
+            let ready = await get("/readyz")
+            #expect(ready?.status == 503)
+            #expect(ready.map { String(decoding: $0.body, as: UTF8.self) }?.contains("sink cw is not delivering") == true)
+            child.signal(SIGTERM)
+            let output = await child.wait(timeout: .seconds(20))
+            #expect(output.status == 0)
         }
     }
 }

@@ -74,7 +74,7 @@ struct SignalTests {
         #expect(report.failedTargets.isEmpty)
         #expect(report.signals[2].status == .noData)
         #expect(report.signals[3].nonFinite == 1)
-        let dropped = try SharedTestMetrics.metrics.expectCounter("scalebridge_dropped_points_total", [("signal", "Ratio"), ("reason", "non_finite")])
+        let dropped = try SharedTestMetrics.metrics.expectCounter("scalebridge_signal_nonfinite_total", [("signal", "Ratio")])
         #expect(dropped.totalValue == 1)
         let points = try #require(good.received.withLock { $0.first }).points
         #expect(points.count == 3)

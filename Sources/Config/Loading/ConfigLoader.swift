@@ -4,7 +4,7 @@ import Yams
 /// Every key the loader accepts, per section (docs/configuration.md documents each; a test
 /// keeps the two in step).
 package enum ConfigKeys {
-    package static let top = ["scrape", "targets", "signals", "sinks", "state_dir"]
+    package static let top = ["scrape", "targets", "signals", "sinks", "state_dir", "listen"]
     package static let scrape = ["interval", "timeout", "max_body_bytes"]
     package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format"]
     package static let tls = ["insecure_skip_verify", "ca_file"]
@@ -66,6 +66,13 @@ package enum ConfigLoader {
         guard let top = reader.mapping(root, "", allowed: ConfigKeys.top) else { throw ConfigErrors(reader.errors) }
 
         if let scrape = top["scrape"] { config.scrape = readScrape(scrape.value, &reader) }
+        if let entry = top["listen"], let listen = reader.string(entry.value, "listen") {
+            let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+            if !listen.isEmpty, parts.count != 2 || UInt16(parts[1]) == nil {
+                reader.error(entry.value, "listen", "`\(listen)` is not host:port", hint: "e.g. 127.0.0.1:9464, or \"\" to turn the listener off")
+            }
+            config.listen = listen
+        }
         if let entry = top["state_dir"], let directory = reader.string(entry.value, "state_dir") {
             config.stateDirectory = directory.hasPrefix("/") || baseDirectory == nil ? directory : "\(baseDirectory!)/\(directory)"
         }

@@ -9,6 +9,8 @@ package struct BridgeConfig: Sendable {
     /// Where history and signal state persist between runs (`once` every minute needs it for
     /// rate() and `last`). Nil: kept in memory only.
     package var stateDirectory: String? = nil
+    /// Where `run` serves /metrics, /healthz and /readyz; empty turns the listener off.
+    package var listen: String = "127.0.0.1:9464"
 
     package init(source: String, scrape: ScrapeSettings = ScrapeSettings(), targets: [TargetConfig] = [], signals: [SignalConfig] = [], sinks: [SinkConfig] = []) {
         self.source = source

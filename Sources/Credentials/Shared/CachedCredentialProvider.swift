@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Signing
 
 /// Caches another provider's credentials: refreshed `refreshAhead` before they expire, one
@@ -53,6 +54,7 @@ package actor CachedCredentialProvider: AWSCredentialProvider {
             current = fresh
             return fresh
         case .failure(let error):
+            Counter(label: "scalebridge_credential_refresh_errors_total", dimensions: [("provider", name), ("reason", error.code.rawValue)]).increment()
             if let current, let expiration = current.expiration, expiration > now() {
                 logger.warning("credential refresh failed; using credentials that are still valid", metadata: ["provider": "\(name)", "error": "\(error.message)", "expires": "\(expiration)"])
                 return current
