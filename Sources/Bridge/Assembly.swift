@@ -128,6 +128,8 @@ package enum Assembly {
                 let cloudWatch = await cloudWatch(settings, transport: transport, logger: logger, environment: environment)
                 let retrying = RetryingSink(cloudWatch, policy: RetryPolicy(), clock: ContinuousClock())
                 result.append(OutboxSink(retrying, directory: config.stateDirectory, logger: logger))
+            case .prometheus(let name, _):
+                result.append(PrometheusSink(name: name))
             case .emf(let config, let path):
                 result.append(EMFSink(settings: cloudWatchSettings(config, region: config.region ?? "", environment: environment), path: path))
             }

@@ -31,6 +31,8 @@ package enum CheckReport {
         for sink in config.sinks {
             switch sink {
             case .stdout(let name, let format, _): out += "  \(name)  stdout, \(format.rawValue)\n"
+            case .prometheus(let name, _):
+                out += "  \(name)  prometheus (signals on the listener's /metrics, `run` only)\n"
             case .emf(let emf, let path):
                 out += "  \(emf.name)  emf (Embedded Metric Format) to \(path ?? "stdout"), namespace \(emf.namespace)\n"
             case .cloudwatch(let cw):

@@ -120,9 +120,15 @@ struct Run: AsyncParsableCommand {
             let address = listen ?? config.listen
             let health = HealthState(staleAfter: 2 * config.scrape.interval.timeInterval + 30)
             var server: MetricsServer? = nil
+            if address.isEmpty, tick.sinks.contains(where: { $0 is PrometheusSink }) {
+                logger.warning("a prometheus sink is configured but the listener is off (listen: \"\"); its values are not exposed")
+            }
             if !address.isEmpty {
                 do {
-                    server = try MetricsServer(address: address, registry: registry, health: health, logger: logger)
+                    let exposing = tick.sinks.compactMap { $0 as? PrometheusSink }
+                    server = try MetricsServer(address: address, registry: registry, health: health, logger: logger) {
+                        exposing.map { $0.exposition() }.joined()
+                    }
                     logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(address.split(separator: ":")[0]):\(server!.port)"])
                 } catch {
                     logger.error("\(error)")

@@ -378,7 +378,7 @@ struct CLITests {
         }
     }
 
-    @Test("run serves /metrics (scrapes, up, publishes, signal values), /healthz, and /readyz that turns 503 when a sink fails")
+    @Test("run serves /metrics (self-metrics and the prometheus sink's signals), /healthz, and /readyz that turns 503 when a sink fails")
     func selfObservability() async throws {
         try await withFakeServer(handler: { _ in FakeResponse(status: 500, text: "<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>") }) { cloud in
             let port = try freeLoopbackPort()
@@ -391,6 +391,7 @@ struct CLITests {
                 signals: [{name: Workers, expr: max(queued_tasks_workers_required)}]
                 sinks:
                   - {type: stdout}
+                  - {type: prometheus}
                   - {type: cloudwatch, name: cw, namespace: N, region: us-east-1, endpoint: "\(cloud.baseURL)/", access_key_id: AKID, secret_access_key: s}
                 """)
             let child = try ChildProcess(Self.binary, ["run", "--config", path])
@@ -407,6 +408,7 @@ struct CLITests {
             #expect(metrics.contains(#"scalebridge_scrape_errors_total{target="dead",instance="127.0.0.1:1",reason="connect"}"#))
             #expect(metrics.contains(#"scalebridge_publish_errors_total{sink="cw",type="cloudwatch",reason="server"}"#))
             #expect(metrics.contains(#"scalebridge_signal_value{signal="Workers",series="{}"} 7"#))
+            #expect(metrics.contains("# TYPE Workers gauge\nWorkers 7\n"), "the prometheus sink exposes the signal for KEDA")
             #expect(metrics.contains(#"scalebridge_last_successful_publish_timestamp_seconds{sink="stdout""#))
             #expect(await get("/healthz")?.status == 200)
             let ready = await get("/readyz")

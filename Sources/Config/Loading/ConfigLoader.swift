@@ -18,10 +18,11 @@ package enum ConfigKeys {
         "imds_endpoint", "container_credentials_base",
     ]
 
+    package static let prometheusSink = ["type", "name"]
     package static let emfSink = ["type", "name", "namespace", "metric_names", "units", "dimensions", "label_dimensions", "storage_resolution", "path"]
 
     package static var all: [(section: String, keys: [String])] {
-        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink)]
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink)]
     }
 }
 
@@ -334,6 +335,10 @@ package enum ConfigLoader {
             return .stdout(name: name, format: format, location: reader.location(node))
         case "cloudwatch":
             return readCloudWatch(node, path, &reader, allowed: ConfigKeys.cloudwatchSink).map(SinkConfig.cloudwatch)
+        case "prometheus":
+            guard let entries = reader.mapping(node, path, allowed: ConfigKeys.prometheusSink) else { return nil }
+            let name = entries["name"].flatMap { reader.string($0.value, "\(path).name") } ?? "prometheus"
+            return .prometheus(name: name, location: reader.location(node))
         case "emf":
             guard var config = readCloudWatch(node, path, &reader, allowed: ConfigKeys.emfSink) else { return nil }
             if config.name == "cloudwatch" { config.name = "emf" }

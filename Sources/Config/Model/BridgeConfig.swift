@@ -135,11 +135,14 @@ package enum SinkConfig: Sendable {
     /// Embedded Metric Format lines: the CloudWatch settings (namespace, names, units,
     /// dimensions) plus an optional output file.
     case emf(CloudWatchSinkConfig, path: String?)
+    /// Signals on the self-metrics listener's /metrics (run only).
+    case prometheus(name: String, location: SourceLocation)
 
     package var name: String {
         switch self {
         case .stdout(let name, _, _): name
         case .cloudwatch(let config), .emf(let config, _): config.name
+        case .prometheus(let name, _): name
         }
     }
 
@@ -148,6 +151,7 @@ package enum SinkConfig: Sendable {
         case .stdout: "stdout"
         case .cloudwatch: "cloudwatch"
         case .emf: "emf"
+        case .prometheus: "prometheus"
         }
     }
 
@@ -155,13 +159,14 @@ package enum SinkConfig: Sendable {
         switch self {
         case .stdout(_, _, let location): location
         case .cloudwatch(let config), .emf(let config, _): config.location
+        case .prometheus(_, let location): location
         }
     }
 
     /// Sink types this build knows.
-    package static let knownTypes = ["stdout", "cloudwatch", "emf"]
+    package static let knownTypes = ["stdout", "cloudwatch", "emf", "prometheus"]
     /// Sink types planned but not in this build (so the error can say so).
-    package static let plannedTypes = ["prometheus", "azure_monitor", "google_monitoring", "cloud_run"]
+    package static let plannedTypes = ["azure_monitor", "google_monitoring", "cloud_run"]
 }
 
 /// `type: cloudwatch`: PutMetricData for ECS target tracking.
