@@ -26,6 +26,13 @@ package final class HealthState: Sendable {
         }
     }
 
+    /// The loop is making progress: no cycle yet (starting) or the last one is recent. Drives
+    /// the systemd watchdog, so a stuck loop gets the service restarted.
+    package func loopIsAlive() -> Bool {
+        guard let last = state.withLock({ $0.lastTick }) else { return true }
+        return now().timeIntervalSince(last) <= staleAfter
+    }
+
     /// Ready, or the reasons it is not.
     package func readiness() -> [String] {
         let snapshot = state.withLock { $0 }

@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import MetricsEndpoint
 import Prometheus
+import Synchronization
 import Pipeline
 import Query
 import Scrape
@@ -144,18 +145,35 @@ struct Run: AsyncParsableCommand {
         logger.info("starting", metadata: ["interval": "\(DurationParser.format(config.scrape.interval))", "targets": "\(config.targets.count)", "signals": "\(config.signals.count)"])
         let loop = BridgeLoop(interval: config.scrape.interval, clock: ContinuousClock(), logger: logger)
         let engine = Engine(tick: tick, state: Assembly.loadState(config, logger: logger))
+        let notifier = SystemdNotifier()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
+                let readySent = Atomic<Bool>(false)
                 await loop.run {
                     let report = await engine.cycle()
                     health.recordTick(sinks: report.sinks.map { ($0.name, $0.error?.message) })
+                    if !readySent.exchange(true, ordering: .relaxed) {
+                        // Ready once the first cycle has run: config loaded, listener up.
+                        notifier.ready(status: "first cycle done: \(report.scrapes.count - report.failedTargets.count)/\(report.scrapes.count) targets up")
+                    }
+                }
+            }
+            if let interval = notifier.watchdogInterval {
+                // Pings come from the loop's health, not a free-running timer: a stuck cycle
+                // stops them and systemd restarts the service.
+                group.addTask {
+                    while !Task.isCancelled {
+                        if health.loopIsAlive() { notifier.watchdog() }
+                        try? await Task.sleep(for: interval)
+                    }
                 }
             }
             group.addTask {
                 let signal = await SignalWatcher.waitForTermination()
+                notifier.stopping()
                 logger.info("stopping", metadata: ["signal": "\(signal)"])
             }
-            // Whichever ends first (a signal) stops the other.
+            // Whichever ends first (a signal) stops the others.
             await group.next()
             group.cancelAll()
         }

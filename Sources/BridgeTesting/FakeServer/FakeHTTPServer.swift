@@ -203,7 +203,7 @@ package final class FakeHTTPServer: Sendable {
 
 package struct FakeServerError: Error, CustomStringConvertible {
     package var description: String
-    init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }
 
 /// Starts a fake server for the duration of `body` and always stops it.
