@@ -58,13 +58,16 @@ package struct CloudWatchSink: MetricSink {
     let logger: Logger
     let keyCache = SigningKeyCache()
     let now: @Sendable () -> Date
+    /// Per-request time limit: a hanging endpoint costs this, then the retry policy decides.
+    let timeout: Duration
 
     package var name: String { settings.name }
     package var type: String { "cloudwatch" }
     /// CloudWatch accepts datapoints up to two weeks old.
     package var maxPointAge: Duration? { .seconds(14 * 24 * 3600) }
 
-    package init(settings: Settings, credentials: any AWSCredentialProvider, transport: any HTTPTransport, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    package init(settings: Settings, credentials: any AWSCredentialProvider, transport: any HTTPTransport, logger: Logger, timeout: Duration = .seconds(10), now: @escaping @Sendable () -> Date = Date.init) {
+        self.timeout = timeout
         self.settings = settings
         self.credentials = credentials
         self.transport = transport
@@ -121,7 +124,8 @@ package struct CloudWatchSink: MetricSink {
         let signer = SigV4Signer(credentials: resolved, region: settings.region, service: "monitoring", cache: keyCache)
         let signature = signer.sign(method: "POST", url: settings.url, headers: headers, body: body, date: now())
         var request = HTTPRequest(method: .post, url: settings.url, headers: (headers + signature.headers).map { HTTPHeader($0.name, $0.value) }, body: body)
-        request.options.timeout = .seconds(10)
+        request.options.timeout = timeout
+        request.options.connectTimeout = min(timeout, .seconds(5))
         request.options.maxBodyBytes = 1 << 20
         let response: HTTPResponse
         do {

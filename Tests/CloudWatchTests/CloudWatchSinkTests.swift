@@ -12,6 +12,7 @@ import Transport
 @testable import CloudWatch
 @testable import Credentials
 @testable import Signing
+@testable import Sinks
 
 let testCredentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 let fixedDate = Date(timeIntervalSince1970: 1_700_000_000)
@@ -226,6 +227,55 @@ struct DroppedCountTests {
             let counter = try metrics.expectCounter("scalebridge_dropped_points_total", [("sink", "cw-dropped-test"), ("reason", "non_finite")])
             #expect(counter.totalValue == 2)
             #expect(server.requests.count == 1)
+        }
+    }
+}
+
+@Suite("Faults at the CloudWatch endpoint lose nothing")
+struct FaultInjectionTests {
+    enum Fault: String, CaseIterable, Sendable { case refuse, hang, serverError = "500", throttle = "429", slowBody = "slow body" }
+
+    @Test("each fault: the point waits in the outbox and is delivered first once the endpoint recovers", arguments: Fault.allCases)
+    func fault(_ fault: Fault) async throws {
+        let healthy = Mutex(false)
+        try await withFakeServer(handler: { _ in
+            if healthy.withLock({ $0 }) { return FakeResponse(text: "<PutMetricDataResponse/>") }
+            switch fault {
+            case .hang:
+                var response = FakeResponse(text: "<PutMetricDataResponse/>")
+                response.delay = .seconds(30)
+                return response
+            case .serverError: return FakeResponse(status: 500, text: "<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>")
+            case .throttle: return FakeResponse(status: 429, headers: [("Retry-After", "0")], text: "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>")
+            case .slowBody:
+                var response = FakeResponse(text: String(repeating: " ", count: 4096) + "<PutMetricDataResponse/>")
+                response.chunkSize = 64
+                response.chunkDelay = .milliseconds(200)
+                return response
+            case .refuse: return FakeResponse()
+            }
+        }) { server in
+            let refusedPort = try await withFakeServer(handler: { _ in FakeResponse() }) { $0.port }
+            var settings = CloudWatchSink.Settings(namespace: "N", region: "us-east-1")
+            settings.endpoint = fault == .refuse ? "http://127.0.0.1:\(refusedPort)/" : server.baseURL + "/"
+            settings.gzip = false
+            let cloudWatch = CloudWatchSink(settings: settings, credentials: StaticCredentialProvider(testCredentials), transport: CurlTransport(environment: [:]), logger: Logger(label: "test"), timeout: .seconds(1))
+            var policy = RetryPolicy()
+            policy.baseDelay = .milliseconds(10)
+            policy.budget = .seconds(3)
+            let outbox = OutboxSink(RetryingSink(cloudWatch, policy: policy, clock: ContinuousClock()), directory: nil, logger: Logger(label: "test"))
+            let held = Publication(timestamp: Int64(Date().timeIntervalSince1970 * 1000) - 15_000, points: [SignalPoint(signal: "S", labels: Labels(), value: 1)])
+            await #expect(throws: SinkError.self) { try await outbox.publish(held) }
+            #expect(outbox.pendingPoints == 1)
+
+            healthy.withLock { $0 = true }
+            if fault == .refuse { return }  // nothing listens there; the held point stays queued, as it should
+            let before = server.requests.count
+            try await outbox.publish(Publication(timestamp: Int64(Date().timeIntervalSince1970 * 1000), points: [SignalPoint(signal: "S", labels: Labels(), value: 2)]))
+            let delivered = server.requests.dropFirst(before).map(\.bodyText)
+            #expect(delivered.count == 2)
+            #expect(delivered.first?.contains("Value=1") == true && delivered.last?.contains("Value=2") == true)
+            #expect(outbox.pendingPoints == 0)
         }
     }
 }

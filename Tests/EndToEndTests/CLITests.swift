@@ -419,4 +419,60 @@ struct CLITests {
             #expect(output.status == 0)
         }
     }
+
+    @Test("run killed with SIGKILL in the middle of an outage loses nothing: after a restart the held points arrive")
+    func killedMidOutage() async throws {
+        let healthy = Mutex(false)
+        try await withFakeServer(handler: { _ in
+            healthy.withLock { $0 } ? FakeResponse(text: "<PutMetricDataResponse/>")
+                : FakeResponse(status: 503, text: "<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>")
+        }) { server in
+            let page = try temporaryFile("app.prom", "jobs 5\n")
+            let state = URL(fileURLWithPath: page).deletingLastPathComponent().appendingPathComponent("state").path
+            let path = try temporaryFile("kill.yaml", """
+                state_dir: \(state)
+                listen: ""
+                scrape: {interval: 1s, timeout: 500ms}
+                targets: [{name: api, url: "file://\(page)"}]
+                signals: [{name: Jobs, expr: sum(jobs)}]
+                sinks:
+                  - {type: cloudwatch, namespace: N, region: us-east-1, endpoint: "\(server.baseURL)/", access_key_id: AKID, secret_access_key: s, gzip: false}
+                """)
+            struct Outbox: Decodable {
+                struct Entry: Decodable { var timestamp: Int64 }
+                var publications: [Entry]
+            }
+            let outboxFile = URL(fileURLWithPath: state + "/outbox/cloudwatch.json")
+            func held() -> [Int64] {
+                (try? JSONDecoder().decode(Outbox.self, from: Data(contentsOf: outboxFile)))?.publications.map(\.timestamp) ?? []
+            }
+            let first = try ChildProcess(Self.binary, ["run", "--config", path])
+            let deadline = ContinuousClock.now + .seconds(30)
+            while held().count < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            first.signal(SIGKILL)
+            _ = await first.wait(timeout: .seconds(10))
+            let kept = held()
+            #expect(kept.count >= 2, "points held before the kill: \(kept)")
+
+            healthy.withLock { $0 = true }
+            let before = server.requests.count
+            let second = try ChildProcess(Self.binary, ["run", "--config", path])
+            func deliveredTimestamps() -> Set<Int64> {
+                Set(server.requests.dropFirst(before).compactMap { request -> Int64? in
+                    guard let field = request.bodyText.split(separator: "&").first(where: { $0.hasPrefix("MetricData.member.1.Timestamp=") }),
+                        let text = String(field.dropFirst("MetricData.member.1.Timestamp=".count)).removingPercentEncoding
+                    else { return nil }
+                    let formatter = ISO8601DateFormatter()
+                    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                    return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+                })
+            }
+            let again = ContinuousClock.now + .seconds(30)
+            while !Set(kept).isSubset(of: deliveredTimestamps()), ContinuousClock.now < again { try await Task.sleep(for: .milliseconds(100)) }
+            second.signal(SIGTERM)
+            let output = await second.wait(timeout: .seconds(15))
+            #expect(output.status == 0)
+            #expect(Set(kept).isSubset(of: deliveredTimestamps()), "held \(kept), delivered \(deliveredTimestamps().sorted())")
+        }
+    }
 }
