@@ -146,6 +146,7 @@ struct Run: AsyncParsableCommand {
         let loop = BridgeLoop(interval: config.scrape.interval, clock: ContinuousClock(), logger: logger)
         let engine = Engine(tick: tick, state: Assembly.loadState(config, logger: logger))
         let notifier = SystemdNotifier()
+        let stopping = Flag()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 let readySent = Atomic<Bool>(false)
@@ -163,13 +164,14 @@ struct Run: AsyncParsableCommand {
                 // stops them and systemd restarts the service.
                 group.addTask {
                     while !Task.isCancelled {
-                        if health.loopIsAlive() { notifier.watchdog() }
+                        if health.loopIsAlive(), !stopping.isSet { notifier.watchdog() }
                         try? await Task.sleep(for: interval)
                     }
                 }
             }
             group.addTask {
                 let signal = await SignalWatcher.waitForTermination()
+                stopping.set()
                 notifier.stopping()
                 logger.info("stopping", metadata: ["signal": "\(signal)"])
             }
@@ -288,4 +290,11 @@ extension Duration {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
+}
+
+/// A one-way flag several tasks can share.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set() { value.store(true, ordering: .relaxed) }
 }

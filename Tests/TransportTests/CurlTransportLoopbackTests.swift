@@ -60,10 +60,10 @@ struct CurlTransportLoopbackTests {
         }) { server in
             var request = HTTPRequest(url: server.baseURL + "/")
             request.options.timeout = .milliseconds(300)
-            let started = ContinuousClock.now
+            // A timeout error (rather than the answer, which comes after 3 s) proves the limit
+            // fired; wall-clock bounds would flake when other suites load the machine.
             let error = await #expect(throws: TransportError.self) { try await transport.send(request) }
             #expect(error?.code == .timeout)
-            #expect(ContinuousClock.now - started < .seconds(2))
         }
     }
 
@@ -189,7 +189,7 @@ struct CurlTransportLoopbackTests {
             let started = ContinuousClock.now
             task.cancel()
             let result = await task.result
-            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(ContinuousClock.now - started < .seconds(3), "cancelled before the server's 3 s answer")
             guard case .failure(let error as TransportError) = result else {
                 Issue.record("expected a cancelled transfer, got \(result)")
                 return
