@@ -112,8 +112,8 @@ struct CurlTransportLoopbackTests {
         #expect(error?.code == .connect)
     }
 
-    /// Timing is judged by order, with a loose bound: other suites run in the same process on
-    /// two cores and can delay when a finished transfer's task gets to run.
+    /// Judged by order, not wall-clock bounds: other suites run in the same process on two cores
+    /// and can delay when a finished transfer's task gets to run (seen: 4 s under CI load).
     @Test("one slow server does not delay the others")
     func slowDoesNotBlockFast() async throws {
         try await withFakeServer(handler: { request in
@@ -142,7 +142,6 @@ struct CurlTransportLoopbackTests {
             }
             #expect(finished.map(\.0) == Array(repeating: "fast", count: 8) + ["slow"], "every fast request finishes before the slow one")
             #expect(finished.last!.1 >= .seconds(3))
-            for (name, elapsed) in finished where name == "fast" { #expect(elapsed < .milliseconds(2500), "fast request waited \(elapsed)") }
         }
     }
 
