@@ -345,13 +345,22 @@ struct CLITests {
         #expect(bad.stderr.contains("check the access key and secret"))
     }
 
+    /// A CloudWatch fake that answers 503 until `recover()`.
+    final class CloudWatchOutage: Sendable {
+        private let healthy = Mutex(false)
+        func recover() { healthy.withLock { $0 = true } }
+        var handler: FakeHTTPServer.Handler {
+            { [self] _ in
+                healthy.withLock { $0 } ? FakeResponse(text: "<PutMetricDataResponse/>")
+                    : FakeResponse(status: 503, text: "<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>")
+            }
+        }
+    }
+
     @Test("a CloudWatch outage loses nothing: failed points wait in state_dir's outbox and go first when the endpoint is back")
     func outboxAcrossRuns() async throws {
-        let healthy = Mutex(false)
-        try await withFakeServer(handler: { _ in
-            healthy.withLock { $0 } ? FakeResponse(text: "<PutMetricDataResponse/>")
-                : FakeResponse(status: 503, text: "<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>")
-        }) { server in
+        let outage = CloudWatchOutage()
+        try await withFakeServer(handler: outage.handler) { server in
             let page = try temporaryFile("app.prom", "jobs 5\n")
             let state = URL(fileURLWithPath: page).deletingLastPathComponent().appendingPathComponent("state").path
             let path = try temporaryFile("outbox.yaml", """
@@ -368,7 +377,7 @@ struct CLITests {
             #expect(FileManager.default.fileExists(atPath: state + "/outbox/cloudwatch.json"))
 
             try Data("jobs 6\n".utf8).write(to: URL(fileURLWithPath: page))
-            healthy.withLock { $0 = true }
+            outage.recover()
             let up = try await scalebridge(["once", "--config", path])
             #expect(up.status == 0, "\(up.stderr)")
             let delivered = server.requests.suffix(2).map { $0.bodyText }
@@ -422,11 +431,8 @@ struct CLITests {
 
     @Test("run killed with SIGKILL in the middle of an outage loses nothing: after a restart the held points arrive")
     func killedMidOutage() async throws {
-        let healthy = Mutex(false)
-        try await withFakeServer(handler: { _ in
-            healthy.withLock { $0 } ? FakeResponse(text: "<PutMetricDataResponse/>")
-                : FakeResponse(status: 503, text: "<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>")
-        }) { server in
+        let outage = CloudWatchOutage()
+        try await withFakeServer(handler: outage.handler) { server in
             let page = try temporaryFile("app.prom", "jobs 5\n")
             let state = URL(fileURLWithPath: page).deletingLastPathComponent().appendingPathComponent("state").path
             let path = try temporaryFile("kill.yaml", """
@@ -454,7 +460,7 @@ struct CLITests {
             let kept = held()
             #expect(kept.count >= 2, "points held before the kill: \(kept)")
 
-            healthy.withLock { $0 = true }
+            outage.recover()
             let before = server.requests.count
             let second = try ChildProcess(Self.binary, ["run", "--config", path])
             func deliveredTimestamps() -> Set<Int64> {
