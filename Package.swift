@@ -133,7 +133,7 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
-        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Signing", "Transport", "BridgeTesting"]),
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Signing", "Transport", "BridgeTesting"], exclude: ["Oracle"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BridgeTesting"]),
         .testTarget(
             name: "ScrapeTests",

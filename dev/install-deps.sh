@@ -16,16 +16,29 @@ if [ "${1:-}" = "--test" ]; then
   command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 fi
 
-if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1 && ! python3 -c 'import botocore' 2>/dev/null; then
-  # botocore's signer is the SigV4 oracle (../shared/tools/sigv4-reference.py).
-  echo "installing: botocore (pip)" >&2
-  python3 -m pip install --quiet botocore
-fi
-
-if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1 && ! python3 -c 'import moto.server, flask' 2>/dev/null; then
-  # moto is the CloudWatch oracle (../shared/tools/moto-cloudwatch-check.py).
-  echo "installing: moto[server] (pip)" >&2
-  python3 -m pip install --quiet 'moto[server]'
+# Python oracles, each installed only when its module is missing:
+#   botocore: the SigV4 signer (../shared/tools/sigv4-reference.py)
+#   moto: the CloudWatch fake with signature checks (moto-cloudwatch-check.py)
+#   azure-identity: Microsoft's token clients, to capture the request shapes we must match
+#   jwt (PyJWT) + cryptography: verifies our PS256/RS256 assertions
+#   google.auth + google.cloud.monitoring_v3: gcp-validate.py (JWTs, timeSeries bodies)
+pip_wanted=(
+  "botocore:botocore"
+  "moto.server, flask:moto[server]"
+  "azure.identity:azure-identity"
+  "jwt, cryptography:PyJWT cryptography"
+  "google.auth, google.cloud.monitoring_v3:google-auth google-cloud-monitoring"
+)
+if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1; then
+  for entry in "${pip_wanted[@]}"; do
+    modules="${entry%%:*}"
+    packages="${entry#*:}"
+    if ! python3 -c "import $modules" 2>/dev/null; then
+      echo "installing: $packages (pip)" >&2
+      # shellcheck disable=SC2086 # several package names on purpose
+      python3 -m pip install --quiet $packages 2>/dev/null || python3 -m pip install --quiet --break-system-packages $packages
+    fi
+  done
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

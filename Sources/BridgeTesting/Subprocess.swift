@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -101,4 +102,43 @@ package enum Oracle {
 
     /// Enabled when the oracle exists, and always in CI so that a missing oracle fails loudly.
     package static var runPrometheusTests: Bool { prometheusAvailable || Fixtures.isCI }
+
+    /// Whether python3 can import these modules (checked once per set).
+    package static func pythonHas(_ modules: String) -> Bool {
+        pythonModules.withLock { cache in
+            if let known = cache[modules] { return known }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: which("python3") ?? "/usr/bin/python3")
+            process.arguments = ["-c", "import \(modules)"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            let found = (try? process.run()) != nil && { process.waitUntilExit(); return process.terminationStatus == 0 }()
+            cache[modules] = found
+            return found
+        }
+    }
+
+    /// Python-oracle tests run when the modules are there, and always in CI (where a missing
+    /// module must fail loudly rather than skip).
+    package static func runPythonTests(_ modules: String) -> Bool { Fixtures.isCI || pythonHas(modules) }
+
+    private static let pythonModules = Mutex<[String: Bool]>([:])
+}
+
+/// Throw-away RSA keys and self-signed certificates made by the openssl command.
+package enum TestCertificates {
+    /// Writes `key.pem`, `cert.pem` and `bundle.pem` (key + certificate) into `directory`.
+    package static func rsa(in directory: URL, commonName: String = "scalebridge-test") async throws -> (key: String, certificate: String, bundle: String) {
+        let key = directory.appendingPathComponent("key.pem").path
+        let certificate = directory.appendingPathComponent("cert.pem").path
+        let output = try await runProcess(
+            "/usr/bin/env",
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-subj", "/CN=\(commonName)", "-days", "2"]
+        )
+        guard output.status == 0 else { throw FakeServerError("openssl req failed: \(output.stderr)") }
+        let bundle = directory.appendingPathComponent("bundle.pem").path
+        let text = try String(contentsOfFile: key, encoding: .utf8) + String(contentsOfFile: certificate, encoding: .utf8)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: bundle))
+        return (key, certificate, bundle)
+    }
 }

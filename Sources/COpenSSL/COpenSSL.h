@@ -4,3 +4,6 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/bio.h>

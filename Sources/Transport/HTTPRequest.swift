@@ -31,6 +31,9 @@ package struct RequestOptions: Sendable, Equatable {
     package var maxRedirects: Int = 5
     /// Compress the request body with gzip and send `Content-Encoding: gzip`.
     package var gzipBody: Bool = false
+    /// Connect directly whatever the proxy variables say (instance metadata endpoints: a proxy
+    /// would see the identity token, and cannot reach link-local addresses anyway).
+    package var bypassProxy: Bool = false
 
     package init() {}
 }

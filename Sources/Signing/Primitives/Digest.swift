@@ -16,6 +16,11 @@ package struct OpenSSLError: Error, Sendable, CustomStringConvertible {
         detail = messages.joined(separator: "; ")
     }
 
+    init(_ operation: String, detail: String) {
+        self.operation = operation
+        self.detail = detail
+    }
+
     package var description: String { "OpenSSL \(operation) failed\(detail.isEmpty ? "" : ": \(detail)")" }
 }
 

@@ -23,7 +23,7 @@ package final class CurlTransport: HTTPTransport, Sendable {
     package func shutdown() { loop.stop() }
 
     package func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        let proxy = proxies.proxy(for: request.url)
+        let proxy = request.options.bypassProxy ? nil : proxies.proxy(for: request.url)
         let holder = Mutex<CurlTransfer?>(nil)
         do {
             return try await withTaskCancellationHandler {
