@@ -73,6 +73,14 @@ let package = Package(
         ),
 
         .target(
+            name: "AzureMonitor",
+            dependencies: [
+                "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
+        .target(
             name: "MetricsEndpoint",
             dependencies: [
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
@@ -91,7 +99,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "Credentials", "Signing",
+                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "AzureMonitor", "Credentials", "Signing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -125,6 +133,13 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             exclude: ["Oracle"]
+        ),
+        .testTarget(
+            name: "AzureMonitorTests",
+            dependencies: [
+                "AzureMonitor", "Credentials", "Sinks", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "SinksTests",

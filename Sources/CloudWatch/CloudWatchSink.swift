@@ -134,13 +134,13 @@ package struct CloudWatchSink: MetricSink {
             throw SinkError(.network, "CloudWatch unreachable: \(error.message)", retryable: true)
         }
         guard !response.isSuccess else { return }
-        throw CloudWatchErrors.map(status: response.status, body: response.body, namespace: settings.namespace, retryAfter: response.header("Retry-After"))
+        throw CloudWatchErrors.map(status: response.status, body: response.body, namespace: settings.namespace, retryAfter: RetryAfter.parse(response.header))
     }
 }
 
 /// AWS error answers → retryable or permanent `SinkError`s that say what to do.
 package enum CloudWatchErrors {
-    package static func map(status: Int, body: [UInt8], namespace: String, retryAfter: String?) -> SinkError {
+    package static func map(status: Int, body: [UInt8], namespace: String, retryAfter wait: Duration?) -> SinkError {
         let xml = String(decoding: body, as: UTF8.self)
         var code = XMLText.first("Code", in: xml) ?? ""
         var message = XMLText.first("Message", in: xml) ?? ""
@@ -149,7 +149,6 @@ package enum CloudWatchErrors {
             message = (json["message"] as? String) ?? (json["Message"] as? String) ?? ""
         }
         let detail = "CloudWatch answered HTTP \(status) \(code)\(message.isEmpty ? "" : ": \(message)")"
-        let wait = retryAfter.flatMap(Double.init).map { Duration.milliseconds(Int64($0 * 1000)) }
         switch code {
         case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled":
             return SinkError(.throttled, detail + "; backing off", retryable: true, retryAfter: wait)

@@ -81,7 +81,7 @@ struct EncoderTests {
 @Suite("CloudWatch error mapping")
 struct ErrorMappingTests {
     func map(_ status: Int, _ code: String, retryAfter: String? = nil) -> SinkError {
-        CloudWatchErrors.map(status: status, body: Array("<ErrorResponse><Error><Type>Sender</Type><Code>\(code)</Code><Message>detail</Message></Error></ErrorResponse>".utf8), namespace: "Membrane", retryAfter: retryAfter)
+        CloudWatchErrors.map(status: status, body: Array("<ErrorResponse><Error><Type>Sender</Type><Code>\(code)</Code><Message>detail</Message></Error></ErrorResponse>".utf8), namespace: "Membrane", retryAfter: RetryAfter.parse { $0 == "Retry-After" ? retryAfter : nil })
     }
 
     @Test("throttling and 5xx are retryable; validation and access errors are permanent and say what to fix")

@@ -132,3 +132,20 @@ struct OutboxTests {
         #expect(outbox.pendingPoints == 0)
     }
 }
+
+@Suite("Retry-After hints")
+struct RetryAfterTests {
+    @Test("retry-after-ms wins, then x-ms-retry-after-ms, then Retry-After in seconds or as an HTTP date")
+    func parsing() {
+        func parse(_ headers: [String: String]) -> Duration? {
+            RetryAfter.parse({ name in headers.first { $0.key.lowercased() == name.lowercased() }?.value }, now: Date(timeIntervalSince1970: 1_784_000_000))
+        }
+        #expect(parse(["retry-after-ms": "250", "Retry-After": "9"]) == .milliseconds(250))
+        #expect(parse(["x-ms-retry-after-ms": "1500"]) == .milliseconds(1500))
+        #expect(parse(["Retry-After": "3"]) == .seconds(3))
+        // 1_784_000_000 is Tue, 14 Jul 2026 03:33:20 GMT.
+        #expect(parse(["Retry-After": "Tue, 14 Jul 2026 03:33:27 GMT"]) == .seconds(7))
+        #expect(parse(["Retry-After": "soon"]) == nil)
+        #expect(parse([:]) == nil)
+    }
+}
