@@ -1,3 +1,4 @@
+import AzureMonitor
 import CloudWatch
 import Config
 import Credentials
@@ -130,6 +131,10 @@ package enum Assembly {
                 result.append(OutboxSink(retrying, directory: config.stateDirectory, logger: logger))
             case .prometheus(let name, _):
                 result.append(PrometheusSink(name: name))
+            case .azureMonitor(let settings):
+                let azure = azureMonitor(settings, transport: transport, logger: logger, environment: environment)
+                let retrying = RetryingSink(azure, policy: RetryPolicy(), clock: ContinuousClock())
+                result.append(OutboxSink(retrying, directory: config.stateDirectory, logger: logger))
             case .emf(let config, let path):
                 result.append(EMFSink(settings: cloudWatchSettings(config, region: config.region ?? "", environment: environment), path: path))
             }
@@ -164,6 +169,32 @@ package enum Assembly {
             source = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: config.profile, endpoints: endpoints)
         }
         return CloudWatchSink(settings: settings, credentials: CachedCredentialProvider(source, logger: logger), transport: transport, logger: logger)
+    }
+
+    static func azureMonitor(_ config: AzureMonitorSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) -> AzureMonitorSink {
+        var settings = AzureMonitorSink.Settings(region: config.region, resourceID: config.resourceID)
+        settings.name = config.name
+        settings.namespace = config.namespace
+        settings.endpoint = config.endpoint
+        settings.metricNames = config.naming.metricNames
+        settings.dimensions = config.naming.dimensions
+        settings.labelDimensions = config.naming.labelDimensions
+        settings.gzip = config.gzip
+        var identity = AzureCredentialChain.Settings()
+        identity.kind = config.credential.rawValue
+        identity.tenantID = config.tenantID
+        identity.clientID = config.clientID
+        identity.clientSecret = config.clientSecret?.reveal()
+        identity.certificatePath = config.certificatePath
+        identity.certificatePassword = config.certificatePassword?.reveal()
+        identity.sendCertificateChain = config.sendCertificateChain
+        identity.federatedTokenFile = config.federatedTokenFile
+        identity.authorityHost = config.authorityHost
+        identity.imdsEndpoint = config.imdsEndpoint
+        if let id = config.managedIdentityObjectID { identity.managedIdentity = .objectID(id) }
+        if let id = config.managedIdentityResourceID { identity.managedIdentity = .resourceID(id) }
+        let source = AzureCredentialChain.provider(identity, scope: AzureMonitorSink.scope, environment: environment, transport: transport)
+        return AzureMonitorSink(settings: settings, tokens: CachedTokenProvider(source, logger: logger), transport: transport, logger: logger)
     }
 
     /// - Parameter signals: the config's signals, compiled by `signals(_:)`.

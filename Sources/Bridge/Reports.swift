@@ -38,6 +38,12 @@ package enum CheckReport {
             case .cloudwatch(let cw):
                 let credentials = cw.accessKeyID != nil ? "static keys \(cw.accessKeyID!) / \(cw.secretAccessKey!)" : "AWS credential chain\(cw.profile.map { " (profile \($0))" } ?? "")"
                 out += "  \(cw.name)  cloudwatch, namespace \(cw.namespace), region \(cw.region ?? "from environment"), \(cw.storageResolution)s resolution, credentials: \(credentials)\(cw.endpoint.map { ", endpoint \($0)" } ?? "")\n"
+            case .azureMonitor(let azure):
+                var identity = azure.credential.rawValue.replacingOccurrences(of: "_", with: " ")
+                if azure.credential == .auto { identity = "environment, workload identity, then managed identity" }
+                if let client = azure.clientID { identity += ", client id \(client)" }
+                if azure.clientSecret != nil { identity += ", client secret \(azure.clientSecret!)" }
+                out += "  \(azure.name)  azure_monitor, resource \(azure.resourceID), region \(azure.region), namespace \(azure.namespace), identity: \(identity)\(azure.endpoint.map { ", endpoint \($0)" } ?? "")\n"
             }
         }
         if config.sinks.isEmpty { out += "  (none: values are computed but not published)\n" }

@@ -18,11 +18,17 @@ package enum ConfigKeys {
         "imds_endpoint", "container_credentials_base",
     ]
 
+    package static let azureMonitorSink = [
+        "type", "name", "region", "resource_id", "namespace", "endpoint", "metric_names", "dimensions", "label_dimensions", "gzip", "credential",
+        "tenant_id", "client_id", "client_secret", "certificate_path", "certificate_password", "send_certificate_chain", "federated_token_file",
+        "authority_host", "managed_identity_object_id", "managed_identity_resource_id", "imds_endpoint",
+    ]
     package static let prometheusSink = ["type", "name"]
     package static let emfSink = ["type", "name", "namespace", "metric_names", "units", "dimensions", "label_dimensions", "storage_resolution", "path"]
 
     package static var all: [(section: String, keys: [String])] {
-        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink)]
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
+            ("sinks: azure_monitor", azureMonitorSink)]
     }
 }
 
@@ -339,6 +345,8 @@ package enum ConfigLoader {
             guard let entries = reader.mapping(node, path, allowed: ConfigKeys.prometheusSink) else { return nil }
             let name = entries["name"].flatMap { reader.string($0.value, "\(path).name") } ?? "prometheus"
             return .prometheus(name: name, location: reader.location(node))
+        case "azure_monitor":
+            return readAzureMonitor(node, path, &reader).map(SinkConfig.azureMonitor)
         case "emf":
             guard var config = readCloudWatch(node, path, &reader, allowed: ConfigKeys.emfSink) else { return nil }
             if config.name == "cloudwatch" { config.name = "emf" }
@@ -368,9 +376,10 @@ package enum ConfigLoader {
         }
         config.region = text("region")
         config.endpoint = text("endpoint")
-        if let entry = entries["metric_names"] {
-            for (signal, name, _) in reader.stringMap(entry.value, "\(path).metric_names") { config.metricNames[signal] = name }
-        }
+        let naming = readNaming(entries, path, &reader)
+        config.metricNames = naming.metricNames
+        config.dimensions = naming.dimensions
+        config.labelDimensions = naming.labelDimensions
         if let entry = entries["units"] {
             for (signal, unit, unitNode) in reader.stringMap(entry.value, "\(path).units") {
                 if CloudWatchSinkConfig.units.contains(unit) {
@@ -379,12 +388,6 @@ package enum ConfigLoader {
                     reader.error(unitNode, "\(path).units.\(signal)", "`\(unit)` is not a CloudWatch unit", hint: nearest(unit, in: CloudWatchSinkConfig.units).map { "did you mean `\($0)`?" })
                 }
             }
-        }
-        if let entry = entries["dimensions"] {
-            config.dimensions = reader.stringMap(entry.value, "\(path).dimensions").map { ($0.name, $0.value) }
-        }
-        if let entry = entries["label_dimensions"], let list = reader.sequence(entry.value, "\(path).label_dimensions") {
-            config.labelDimensions = list.enumerated().compactMap { reader.string($1, "\(path).label_dimensions[\($0)]") }
         }
         if let entry = entries["storage_resolution"], let value = reader.string(entry.value, "\(path).storage_resolution") {
             if value == "1" || value == "60" { config.storageResolution = Int(value)! } else {

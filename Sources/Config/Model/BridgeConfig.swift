@@ -137,12 +137,14 @@ package enum SinkConfig: Sendable {
     case emf(CloudWatchSinkConfig, path: String?)
     /// Signals on the self-metrics listener's /metrics (run only).
     case prometheus(name: String, location: SourceLocation)
+    case azureMonitor(AzureMonitorSinkConfig)
 
     package var name: String {
         switch self {
         case .stdout(let name, _, _): name
         case .cloudwatch(let config), .emf(let config, _): config.name
         case .prometheus(let name, _): name
+        case .azureMonitor(let config): config.name
         }
     }
 
@@ -152,6 +154,7 @@ package enum SinkConfig: Sendable {
         case .cloudwatch: "cloudwatch"
         case .emf: "emf"
         case .prometheus: "prometheus"
+        case .azureMonitor: "azure_monitor"
         }
     }
 
@@ -160,13 +163,14 @@ package enum SinkConfig: Sendable {
         case .stdout(_, _, let location): location
         case .cloudwatch(let config), .emf(let config, _): config.location
         case .prometheus(_, let location): location
+        case .azureMonitor(let config): config.location
         }
     }
 
     /// Sink types this build knows.
-    package static let knownTypes = ["stdout", "cloudwatch", "emf", "prometheus"]
+    package static let knownTypes = ["stdout", "cloudwatch", "emf", "prometheus", "azure_monitor"]
     /// Sink types planned but not in this build (so the error can say so).
-    package static let plannedTypes = ["azure_monitor", "google_monitoring", "cloud_run"]
+    package static let plannedTypes = ["google_monitoring", "cloud_run"]
 }
 
 /// `type: cloudwatch`: PutMetricData for ECS target tracking.
