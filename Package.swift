@@ -81,6 +81,14 @@ let package = Package(
         ),
 
         .target(
+            name: "GoogleMonitoring",
+            dependencies: [
+                "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
+        .target(
             name: "MetricsEndpoint",
             dependencies: [
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
@@ -99,7 +107,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "AzureMonitor", "Credentials", "Signing",
+                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "AzureMonitor", "GoogleMonitoring", "Credentials", "Signing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -138,6 +146,13 @@ let package = Package(
             name: "AzureMonitorTests",
             dependencies: [
                 "AzureMonitor", "Credentials", "Sinks", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "GoogleMonitoringTests",
+            dependencies: [
+                "GoogleMonitoring", "Credentials", "Sinks", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),

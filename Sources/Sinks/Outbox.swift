@@ -68,7 +68,7 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
             } else {
                 // A permanent rejection will not succeed later: do not keep it.
                 store(bound(Array(remaining.dropFirst())))
-                count(dropped: remaining.first?.points.count ?? 0, reason: "rejected")
+                count(dropped: error.rejectedPoints ?? remaining.first?.points.count ?? 0, reason: "rejected")
             }
             throw error
         }

@@ -8,12 +8,16 @@ package struct SinkError: Error, Sendable, Equatable, CustomStringConvertible {
     package var message: String
     package var retryable: Bool
     package var retryAfter: Duration?
+    /// For a permanent error that refused only part of a publication: how many points were
+    /// refused (the rest were delivered). Nil means the whole publication.
+    package var rejectedPoints: Int? = nil
 
-    package init(_ code: Code, _ message: String, retryable: Bool, retryAfter: Duration? = nil) {
+    package init(_ code: Code, _ message: String, retryable: Bool, retryAfter: Duration? = nil, rejectedPoints: Int? = nil) {
         self.code = code
         self.message = message
         self.retryable = retryable
         self.retryAfter = retryAfter
+        self.rejectedPoints = rejectedPoints
     }
 
     package var description: String { message }

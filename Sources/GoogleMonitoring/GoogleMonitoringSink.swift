@@ -1,0 +1,274 @@
+import Credentials
+import Exposition
+import Foundation
+import Logging
+import Metrics
+import Sinks
+import Transport
+
+/// Publishes signals as Cloud Monitoring custom metrics (`projects.timeSeries.create`), GAUGE
+/// DOUBLE, one point per series per request, never faster than `minInterval` per series.
+package struct GoogleMonitoringSink: MetricSink {
+    package static let scopes = ["https://www.googleapis.com/auth/monitoring.write"]
+    package static let audience = "https://monitoring.googleapis.com/"
+
+    package struct Settings: Sendable {
+        package var name = "google_monitoring"
+        package var projectID: String
+        /// Metric type = prefix + (metric_names[signal] ?? signal).
+        package var metricPrefix = "custom.googleapis.com/scalebridge/"
+        package var metricNames: [String: String] = [:]
+        /// Labels added to every series.
+        package var labels: [(name: String, value: String)] = []
+        /// Signal labels that become metric labels; nil = all of them.
+        package var labelDimensions: [String]? = nil
+        /// `global`, `generic_task` or `generic_node`; `project_id` is filled in.
+        package var resourceType = "global"
+        package var resourceLabels: [(name: String, value: String)] = []
+        /// Cloud Monitoring refuses points of one series closer than this (documented: 10 s).
+        package var minInterval: Duration = .seconds(10)
+        package var endpoint = "https://monitoring.googleapis.com"
+
+        package init(projectID: String) { self.projectID = projectID }
+
+        package var url: String {
+            var base = endpoint
+            while base.hasSuffix("/") { base.removeLast() }
+            return "\(base)/v3/projects/\(projectID)/timeSeries"
+        }
+    }
+
+    /// End time of the last point written per series, so retries resend only what failed and
+    /// no series is written faster than allowed.
+    package actor Ledger {
+        var last: [String: Int64] = [:]
+        package init() {}
+        func lastWritten(_ key: String) -> Int64? { last[key] }
+        func record(_ points: some Sequence<TimeSeriesPoint>) {
+            for point in points where point.endTime > last[point.key] ?? .min { last[point.key] = point.endTime }
+        }
+    }
+
+    package let settings: Settings
+    let tokens: any TokenProvider
+    let transport: any HTTPTransport
+    let logger: Logger
+    let ledger: Ledger
+    let timeout: Duration
+
+    package var name: String { settings.name }
+    package var type: String { "google_monitoring" }
+    /// End times may be up to 25 h old.
+    package var maxPointAge: Duration? { .seconds(24 * 3600) }
+
+    package init(settings: Settings, tokens: any TokenProvider, transport: any HTTPTransport, logger: Logger, ledger: Ledger = Ledger(), timeout: Duration = .seconds(10)) {
+        self.settings = settings
+        self.tokens = tokens
+        self.transport = transport
+        self.logger = logger
+        self.ledger = ledger
+        self.timeout = timeout
+    }
+
+    package func series(_ publication: Publication) -> [TimeSeriesPoint] {
+        let resource = [("project_id", settings.projectID)] + settings.resourceLabels.filter { $0.name != "project_id" }.map { ($0.name, $0.value) }
+        return publication.points.compactMap { point in
+            guard point.value.isFinite else { return nil }
+            var labels: [(String, String)] = settings.labels.map { (TimeSeriesEncoder.labelKey($0.name), String($0.value.prefix(1024))) }
+            for label in point.labels where label.name != Labels.metricName {
+                if let wanted = settings.labelDimensions, !wanted.contains(label.name) { continue }
+                let key = TimeSeriesEncoder.labelKey(label.name)
+                if labels.contains(where: { $0.0 == key }) { continue }
+                labels.append((key, String(label.value.prefix(1024))))
+            }
+            return TimeSeriesPoint(
+                metricType: settings.metricPrefix + (settings.metricNames[point.signal] ?? point.signal),
+                metricLabels: labels.sorted { $0.0 < $1.0 },
+                resourceType: settings.resourceType,
+                resourceLabels: resource,
+                endTime: publication.timestamp,
+                value: point.value
+            )
+        }
+    }
+
+    package func describe(_ publication: Publication) -> String {
+        let series = series(publication)
+        var lines = ["  POST \(settings.url) (OAuth token for \(Self.scopes[0])): \((series.count + TimeSeriesEncoder.maxSeries - 1) / TimeSeriesEncoder.maxSeries) request(s), resource \(settings.resourceType)"]
+        for point in series {
+            let labels = point.metricLabels.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
+            lines.append("  \(point.metricType) {\(labels)} = \(ValueFormat.prometheus(point.value)) GAUGE DOUBLE")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func count(_ number: Int, _ reason: String) {
+        guard number > 0 else { return }
+        Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", name), ("reason", reason)]).increment(by: number)
+    }
+
+    /// Series worth sending now: not already written at this time, not older than what is
+    /// stored, not closer than `minInterval` to the last point.
+    func due(_ series: [TimeSeriesPoint]) async -> [TimeSeriesPoint] {
+        var due: [TimeSeriesPoint] = []
+        var tooFrequent = 0, outOfOrder = 0
+        let spacing = settings.minInterval.components.seconds * 1000 + settings.minInterval.components.attoseconds / 1_000_000_000_000_000
+        for point in series {
+            guard let last = await ledger.lastWritten(point.key) else {
+                due.append(point)
+                continue
+            }
+            if point.endTime == last { continue }  // delivered by an earlier attempt
+            if point.endTime < last {
+                outOfOrder += 1
+            } else if point.endTime - last < spacing {
+                tooFrequent += 1
+            } else {
+                due.append(point)
+            }
+        }
+        if tooFrequent > 0 {
+            logger.info("points closer than min_interval to the last one of their series were not sent", metadata: ["sink": "\(name)", "points": "\(tooFrequent)"])
+        }
+        if outOfOrder > 0 {
+            logger.warning("points older than the last one written for their series were dropped", metadata: ["sink": "\(name)", "points": "\(outOfOrder)"])
+        }
+        count(tooFrequent, "too_frequent")
+        count(outOfOrder, "out_of_order")
+        return due
+    }
+
+    package func publish(_ publication: Publication) async throws(SinkError) {
+        let all = series(publication)
+        if all.count < publication.points.count {
+            logger.warning("non-finite values not sent to Cloud Monitoring", metadata: ["sink": "\(name)", "dropped": "\(publication.points.count - all.count)"])
+            count(publication.points.count - all.count, "non_finite")
+        }
+        let pending = await due(all)
+        var rejected: [String] = []
+        var retryLater: SinkError? = nil
+        var start = 0
+        while start < pending.count {
+            let batch = pending[start..<min(start + TimeSeriesEncoder.maxSeries, pending.count)]
+            start = batch.endIndex
+            do {
+                try await sendRefreshing(batch)
+                await ledger.record(batch)
+            } catch let failure {
+                guard let reasons = failure.partial else {
+                    if failure.error.retryable { throw failure.error }
+                    rejected.append(contentsOf: batch.map { _ in failure.error.message })
+                    continue
+                }
+                // Partial failure: the series not named were written; named ones are either
+                // already stored (ordering), transient (retry them), or refused for good.
+                var written: [TimeSeriesPoint] = []
+                for (offset, point) in batch.enumerated() {
+                    guard let reason = reasons[offset] else {
+                        written.append(point)
+                        continue
+                    }
+                    if TimeSeriesEncoder.meansAlreadyWritten(reason) {
+                        written.append(point)
+                    } else if Self.isTransient(reason) {
+                        retryLater = SinkError(.server, "Cloud Monitoring failed \(reasons.count) series transiently: \(reason)", retryable: true)
+                    } else {
+                        rejected.append(reason)
+                    }
+                }
+                await ledger.record(written)
+            }
+        }
+        if let retryLater { throw retryLater }
+        if !rejected.isEmpty {
+            throw SinkError(
+                .invalid,
+                "Cloud Monitoring refused \(rejected.count) of \(pending.count) series: \(rejected[0]); this will never succeed: check metric names, labels and the monitored resource",
+                retryable: false, rejectedPoints: rejected.count
+            )
+        }
+    }
+
+    static func isTransient(_ reason: String) -> Bool {
+        let lowered = reason.lowercased()
+        return ["internal", "unavailable", "deadline", "try again"].contains { lowered.contains($0) }
+    }
+
+    struct Failure: Error {
+        var error: SinkError
+        /// Index in the batch → the reason, when the answer names series.
+        var partial: [Int: String]?
+    }
+
+    func sendRefreshing(_ batch: ArraySlice<TimeSeriesPoint>) async throws(Failure) {
+        do {
+            try await send(batch)
+        } catch where failureIsExpiredToken(error) {
+            logger.warning("Cloud Monitoring rejected the token; refreshing it and retrying once", metadata: ["sink": "\(name)"])
+            await tokens.invalidate()
+            do {
+                try await send(batch)
+            } catch {
+                var failure = error
+                if failure.error.code == .auth { failure.error.retryable = false }
+                throw failure
+            }
+        }
+    }
+
+    func failureIsExpiredToken(_ failure: Failure) -> Bool { failure.error.code == .auth && failure.error.retryable }
+
+    func send(_ batch: ArraySlice<TimeSeriesPoint>) async throws(Failure) {
+        let token: AccessToken
+        do {
+            token = try await tokens.token()
+        } catch {
+            throw Failure(error: SinkError(.auth, "no Google credentials for Cloud Monitoring: \(error.description)", retryable: error.code == .network))
+        }
+        var request = HTTPRequest(
+            method: .post, url: settings.url,
+            headers: [HTTPHeader("Authorization", "Bearer \(token.value)"), HTTPHeader("Content-Type", "application/json")],
+            body: Array(TimeSeriesEncoder.body(batch).utf8)
+        )
+        request.options.timeout = timeout
+        request.options.connectTimeout = min(timeout, .seconds(5))
+        request.options.maxBodyBytes = 1 << 20
+        request.options.followRedirects = false
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            throw Failure(error: SinkError(.network, "Cloud Monitoring unreachable: \(error.message)", retryable: true))
+        }
+        guard !response.isSuccess else { return }
+        throw GoogleErrors.map(status: response.status, body: response.body, retryAfter: RetryAfter.parse(response.header), service: "Cloud Monitoring", permission: "roles/monitoring.metricWriter on project \(settings.projectID)")
+    }
+}
+
+/// Google API error answers (`{"error":{"code","message","status"}}`) → `SinkError`s.
+package enum GoogleErrors {
+    static func map(status: Int, body: [UInt8], retryAfter: Duration?, service: String, permission: String) -> GoogleMonitoringSink.Failure {
+        var message = String(decoding: body.prefix(500), as: UTF8.self)
+        var code = ""
+        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let error = object["error"] as? [String: Any] {
+            message = (error["message"] as? String) ?? message
+            code = (error["status"] as? String) ?? ""
+        }
+        let detail = "\(service) answered HTTP \(status)\(code.isEmpty ? "" : " \(code)"): \(message)"
+        switch status {
+        case 401:
+            return .init(error: SinkError(.auth, detail + "; the token was refused", retryable: true))
+        case 403:
+            return .init(error: SinkError(.auth, detail + "; grant the service account \(permission)", retryable: false))
+        case 404:
+            return .init(error: SinkError(.invalid, detail + "; check the project id", retryable: false))
+        case 408, 429:
+            return .init(error: SinkError(.throttled, detail, retryable: true, retryAfter: retryAfter))
+        case 500...:
+            return .init(error: SinkError(.server, detail, retryable: true, retryAfter: retryAfter))
+        default:
+            let named = TimeSeriesEncoder.failedIndices(message)
+            return .init(error: SinkError(.invalid, detail, retryable: false), partial: named.isEmpty ? nil : named)
+        }
+    }
+}
