@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "Query", dependencies: ["Exposition"]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Signing", dependencies: ["COpenSSL"]),
+        .target(name: "Scaling"),
 
         // MARK: L1 I/O
         .target(
@@ -132,6 +133,7 @@ let package = Package(
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "BridgeTesting"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "BridgeTesting"]),
         .testTarget(
             name: "CloudWatchTests",
