@@ -90,6 +90,14 @@ let package = Package(
         ),
 
         .target(
+            name: "CloudRun",
+            dependencies: [
+                "Scaling", "Sinks", "Transport", "Credentials", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
+        .target(
             name: "MetricsEndpoint",
             dependencies: [
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
@@ -108,7 +116,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "AzureMonitor", "GoogleMonitoring", "Credentials", "Signing",
+                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "AzureMonitor", "GoogleMonitoring", "CloudRun", "Scaling", "Credentials", "Signing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -134,6 +142,13 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
+        .testTarget(
+            name: "CloudRunTests",
+            dependencies: [
+                "CloudRun", "Scaling", "Credentials", "Sinks", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "BridgeTesting"]),
         .testTarget(
             name: "CloudWatchTests",

@@ -241,34 +241,9 @@ package struct GoogleMonitoringSink: MetricSink {
             throw Failure(error: SinkError(.network, "Cloud Monitoring unreachable: \(error.message)", retryable: true))
         }
         guard !response.isSuccess else { return }
-        throw GoogleErrors.map(status: response.status, body: response.body, retryAfter: RetryAfter.parse(response.header), service: "Cloud Monitoring", permission: "roles/monitoring.metricWriter on project \(settings.projectID)")
+        let error = GoogleAPIErrors.map(status: response.status, body: response.body, retryAfter: RetryAfter.parse(response.header), service: "Cloud Monitoring", permission: "roles/monitoring.metricWriter on project \(settings.projectID)", notFound: "check the project id")
+        let named = error.retryable || error.code == .auth ? [:] : TimeSeriesEncoder.failedIndices(error.message)
+        throw Failure(error: error, partial: named.isEmpty ? nil : named)
     }
 }
 
-/// Google API error answers (`{"error":{"code","message","status"}}`) → `SinkError`s.
-package enum GoogleErrors {
-    static func map(status: Int, body: [UInt8], retryAfter: Duration?, service: String, permission: String) -> GoogleMonitoringSink.Failure {
-        var message = String(decoding: body.prefix(500), as: UTF8.self)
-        var code = ""
-        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let error = object["error"] as? [String: Any] {
-            message = (error["message"] as? String) ?? message
-            code = (error["status"] as? String) ?? ""
-        }
-        let detail = "\(service) answered HTTP \(status)\(code.isEmpty ? "" : " \(code)"): \(message)"
-        switch status {
-        case 401:
-            return .init(error: SinkError(.auth, detail + "; the token was refused", retryable: true))
-        case 403:
-            return .init(error: SinkError(.auth, detail + "; grant the service account \(permission)", retryable: false))
-        case 404:
-            return .init(error: SinkError(.invalid, detail + "; check the project id", retryable: false))
-        case 408, 429:
-            return .init(error: SinkError(.throttled, detail, retryable: true, retryAfter: retryAfter))
-        case 500...:
-            return .init(error: SinkError(.server, detail, retryable: true, retryAfter: retryAfter))
-        default:
-            let named = TimeSeriesEncoder.failedIndices(message)
-            return .init(error: SinkError(.invalid, detail, retryable: false), partial: named.isEmpty ? nil : named)
-        }
-    }
-}
