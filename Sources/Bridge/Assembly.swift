@@ -1,5 +1,7 @@
 import AzureMonitor
+import CloudRun
 import CloudWatch
+import GoogleMonitoring
 import Config
 import Credentials
 import Exposition
@@ -7,6 +9,7 @@ import Foundation
 import Logging
 import Pipeline
 import Query
+import Scaling
 import Signing
 import Scrape
 import Sinks
@@ -131,6 +134,14 @@ package enum Assembly {
                 result.append(OutboxSink(retrying, directory: config.stateDirectory, logger: logger))
             case .prometheus(let name, _):
                 result.append(PrometheusSink(name: name))
+            case .googleMonitoring(let settings):
+                let google = googleMonitoring(settings, transport: transport, logger: logger, environment: environment)
+                let retrying = RetryingSink(google, policy: RetryPolicy(), clock: ContinuousClock())
+                result.append(OutboxSink(retrying, directory: config.stateDirectory, logger: logger))
+            case .cloudRun(let settings):
+                // No outbox: an old scaling decision must never be replayed.
+                let run = cloudRun(settings, stateDirectory: config.stateDirectory, transport: transport, logger: logger, environment: environment)
+                result.append(RetryingSink(run, policy: RetryPolicy(), clock: ContinuousClock()))
             case .azureMonitor(let settings):
                 let azure = azureMonitor(settings, transport: transport, logger: logger, environment: environment)
                 let retrying = RetryingSink(azure, policy: RetryPolicy(), clock: ContinuousClock())
@@ -195,6 +206,64 @@ package enum Assembly {
         if let id = config.managedIdentityResourceID { identity.managedIdentity = .resourceID(id) }
         let source = AzureCredentialChain.provider(identity, scope: AzureMonitorSink.scope, environment: environment, transport: transport)
         return AzureMonitorSink(settings: settings, tokens: CachedTokenProvider(source, logger: logger), transport: transport, logger: logger)
+    }
+
+    static func googleTokens(_ config: GoogleCredentialConfig, scopes: [String], audience: String, transport: any HTTPTransport, logger: Logger, environment: [String: String]) -> any TokenProvider {
+        var settings = GoogleCredentialChain.Settings()
+        settings.keyFile = config.keyFile
+        settings.selfSignedJWT = config.selfSignedJWT
+        settings.tokenURL = config.tokenURL
+        settings.metadataEndpoint = config.metadataEndpoint
+        let source = GoogleCredentialChain.provider(settings, scopes: scopes, audience: audience, environment: environment, transport: transport)
+        // google-auth refreshes 3 min 45 s ahead; 5 min is a little earlier still.
+        return CachedTokenProvider(source, logger: logger)
+    }
+
+    static func googleMonitoring(_ config: GoogleMonitoringSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) -> GoogleMonitoringSink {
+        var settings = GoogleMonitoringSink.Settings(projectID: config.project)
+        settings.name = config.name
+        settings.metricPrefix = config.metricPrefix
+        settings.metricNames = config.metricNames
+        settings.labels = config.labels
+        settings.labelDimensions = config.labelDimensions
+        settings.resourceType = config.resourceType
+        settings.resourceLabels = config.resourceLabels
+        settings.minInterval = config.minInterval
+        if let endpoint = config.endpoint { settings.endpoint = endpoint }
+        let tokens = googleTokens(config.credentials, scopes: GoogleMonitoringSink.scopes, audience: GoogleMonitoringSink.audience, transport: transport, logger: logger, environment: environment)
+        return GoogleMonitoringSink(settings: settings, tokens: tokens, transport: transport, logger: logger)
+    }
+
+    static func scalingPolicy(_ config: CloudRunSinkConfig) -> ScalingPolicy {
+        let mode: ScalingPolicy.Mode = config.targetRatio.map { .ratio(target: $0) } ?? .perInstance(target: config.targetPerInstance ?? 1)
+        var policy = ScalingPolicy(mode: mode, minInstances: config.minInstances, maxInstances: config.maxInstances)
+        policy.tolerance = config.tolerance
+        func behavior(_ config: ScalingBehaviorConfig) -> ScalingPolicy.Behavior {
+            ScalingPolicy.Behavior(
+                stabilizationSeconds: config.stabilization.components.seconds,
+                rules: config.rules.map { ScalingPolicy.Rule(ScalingPolicy.Rule.Kind(rawValue: $0.kind) ?? .pods, $0.value, periodSeconds: $0.period.components.seconds) },
+                select: ScalingPolicy.Behavior.Select(rawValue: config.select) ?? .max
+            )
+        }
+        policy.scaleUp = behavior(config.scaleUp)
+        policy.scaleDown = behavior(config.scaleDown)
+        policy.onMissing = config.onMissing.map { .instances($0) } ?? .hold
+        return policy
+    }
+
+    static func cloudRun(_ config: CloudRunSinkConfig, stateDirectory: String?, transport: any HTTPTransport, logger: Logger, environment: [String: String]) -> CloudRunSink {
+        let target: CloudRunSink.Target =
+            if let pool = config.workerPool { .workerPool(pool) } else if config.serviceScaling == .min_instances {
+                .serviceMinInstances(config.service ?? "")
+            } else { .serviceManual(config.service ?? "") }
+        var settings = CloudRunSink.Settings(project: config.project, region: config.region, target: target, signal: config.signal, policy: scalingPolicy(config))
+        settings.name = config.name
+        settings.dryRun = config.dryRun
+        if let endpoint = config.endpoint { settings.endpoint = endpoint }
+        settings.operationTimeout = config.operationTimeout
+        settings.statePath = stateDirectory.map { "\($0)/scaling/\(OutboxSink.fileName(config.name)).json" }
+        let tokens = googleTokens(config.credentials, scopes: CloudRunSink.scopes, audience: CloudRunSink.audience, transport: transport, logger: logger, environment: environment)
+        return CloudRunSink(settings: settings, tokens: tokens, transport: transport, logger: logger)
     }
 
     /// - Parameter signals: the config's signals, compiled by `signals(_:)`.

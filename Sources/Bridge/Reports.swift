@@ -38,6 +38,13 @@ package enum CheckReport {
             case .cloudwatch(let cw):
                 let credentials = cw.accessKeyID != nil ? "static keys \(cw.accessKeyID!) / \(cw.secretAccessKey!)" : "AWS credential chain\(cw.profile.map { " (profile \($0))" } ?? "")"
                 out += "  \(cw.name)  cloudwatch, namespace \(cw.namespace), region \(cw.region ?? "from environment"), \(cw.storageResolution)s resolution, credentials: \(credentials)\(cw.endpoint.map { ", endpoint \($0)" } ?? "")\n"
+            case .googleMonitoring(let google):
+                let resource = ([("project_id", google.project)] + google.resourceLabels.map { ($0.name, $0.value) }).map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
+                out += "  \(google.name)  google_monitoring, project \(google.project), types \(google.metricPrefix)<signal>, resource \(google.resourceType) {\(resource)}, at most one point per series every \(DurationParser.format(google.minInterval)), credentials: \(googleCredentials(google.credentials))\n"
+            case .cloudRun(let run):
+                let target = run.workerPool.map { "worker pool \($0)" } ?? "service \(run.service ?? "") (\(run.serviceScaling.rawValue))"
+                let formula = run.targetRatio.map { "ceil(current × \(run.signal) / \(ValueFormat.prometheus($0)))" } ?? "ceil(\(run.signal) / \(ValueFormat.prometheus(run.targetPerInstance ?? 1)))"
+                out += "  \(run.name)  cloud_run, \(target) in \(run.project)/\(run.region): \(formula) instances within [\(run.minInstances), \(run.maxInstances)], tolerance \(ValueFormat.prometheus(run.tolerance)), scale-down stabilization \(DurationParser.format(run.scaleDown.stabilization)), missing signal: \(run.onMissing.map { "\($0) instance(s)" } ?? "hold")\(run.dryRun ? ", DRY RUN" : ""), credentials: \(googleCredentials(run.credentials))\n"
             case .azureMonitor(let azure):
                 var identity = azure.credential.rawValue.replacingOccurrences(of: "_", with: " ")
                 if azure.credential == .auto { identity = "environment, workload identity, then managed identity" }
@@ -48,6 +55,11 @@ package enum CheckReport {
         }
         if config.sinks.isEmpty { out += "  (none: values are computed but not published)\n" }
         return out
+    }
+
+    static func googleCredentials(_ credentials: GoogleCredentialConfig) -> String {
+        let file = credentials.keyFile.map { "key file \($0)" } ?? "GOOGLE_APPLICATION_CREDENTIALS, then the metadata server"
+        return file + (credentials.selfSignedJWT ? " (self-signed JWTs)" : "")
     }
 
     static func postProcessing(_ signal: SignalDefinition) -> String {

@@ -32,7 +32,7 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
         pending = load()
     }
 
-    static func fileName(_ sink: String) -> String {
+    package static func fileName(_ sink: String) -> String {
         String(sink.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 

@@ -115,3 +115,183 @@ extension ConfigLoader {
         return allowed ? nil : "`\(name)` may only use letters, digits and _ . / - in Azure Monitor"
     }
 }
+
+// MARK: Google
+
+extension ConfigLoader {
+    static func readGoogleCredentials(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> GoogleCredentialConfig {
+        var credentials = GoogleCredentialConfig()
+        credentials.keyFile = entries["key_file"].flatMap { reader.string($0.value, "\(path).key_file") }
+        if let entry = entries["self_signed_jwt"] { credentials.selfSignedJWT = reader.bool(entry.value, "\(path).self_signed_jwt") ?? false }
+        credentials.tokenURL = entries["token_url"].flatMap { reader.string($0.value, "\(path).token_url") }
+        credentials.metadataEndpoint = entries["metadata_endpoint"].flatMap { reader.string($0.value, "\(path).metadata_endpoint") }
+        if let url = credentials.tokenURL, !url.hasPrefix("https://"), !isLoopbackURL(url) {
+            reader.error(entries["token_url"]?.value, "\(path).token_url", "must be an https URL (signed assertions are sent there)")
+        }
+        return credentials
+    }
+
+    static func isGoogleProject(_ project: String) -> Bool {
+        project.count >= 4 && project.count <= 30 && project.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+    }
+
+    static func isGoogleLabelKey(_ key: String) -> Bool {
+        guard let first = key.first, first.isASCII, first.isLetter, key.count <= 100 else { return false }
+        return key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
+    static func readGoogleMonitoring(_ node: Node, _ path: String, _ reader: inout NodeReader) -> GoogleMonitoringSinkConfig? {
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.googleMonitoringSink) else { return nil }
+        var config = GoogleMonitoringSinkConfig(location: reader.location(node))
+        func text(_ key: String) -> String? { entries[key].flatMap { reader.string($0.value, "\(path).\(key)") } }
+        config.name = text("name") ?? "google_monitoring"
+        if let project = reader.requiredString(entries, "project", path, parent: node) {
+            if !isGoogleProject(project) { reader.error(entries["project"]!.value, "\(path).project", "`\(project)` is not a Google Cloud project id", hint: "6-30 lower-case letters, digits and hyphens") }
+            config.project = project
+        }
+        if let prefix = text("metric_prefix") {
+            if !prefix.hasPrefix("custom.googleapis.com/") {
+                reader.error(entries["metric_prefix"]!.value, "\(path).metric_prefix", "custom metric types must start with custom.googleapis.com/")
+            }
+            config.metricPrefix = prefix.hasSuffix("/") ? prefix : prefix + "/"
+        }
+        if let entry = entries["metric_names"] {
+            for (signal, name, _) in reader.stringMap(entry.value, "\(path).metric_names") { config.metricNames[signal] = name }
+        }
+        if let entry = entries["labels"] {
+            for (key, value, valueNode) in reader.stringMap(entry.value, "\(path).labels") {
+                if !isGoogleLabelKey(key) { reader.error(valueNode, "\(path).labels.\(key)", "label keys must start with a letter and use letters, digits and _ (at most 100)") }
+                config.labels.append((key, value))
+            }
+        }
+        if let entry = entries["label_dimensions"], let list = reader.sequence(entry.value, "\(path).label_dimensions") {
+            config.labelDimensions = list.enumerated().compactMap { reader.string($1, "\(path).label_dimensions[\($0)]") }
+        }
+        if let entry = entries["resource"], let resource = reader.mapping(entry.value, "\(path).resource", allowed: ["type", "labels"]) {
+            let type = resource["type"].flatMap { reader.string($0.value, "\(path).resource.type") } ?? "global"
+            if let required = GoogleMonitoringSinkConfig.resourceLabels[type] {
+                config.resourceType = type
+                if let labels = resource["labels"] {
+                    config.resourceLabels = reader.stringMap(labels.value, "\(path).resource.labels").map { ($0.name, $0.value) }
+                }
+                let missing = required.filter { name in !config.resourceLabels.contains { $0.name == name } }
+                if !missing.isEmpty {
+                    reader.error(entry.value, "\(path).resource.labels", "`\(type)` needs the labels \(missing.joined(separator: ", "))", hint: "project_id is filled in from `project`")
+                }
+            } else {
+                reader.error(resource["type"]?.value ?? entry.value, "\(path).resource.type", "`\(type)` is not one of global, generic_task, generic_node")
+            }
+        }
+        if let entry = entries["min_interval"], let interval = reader.duration(entry.value, "\(path).min_interval") {
+            if interval < .seconds(5) { reader.error(entry.value, "\(path).min_interval", "Cloud Monitoring refuses points of one series closer than 5-10 s", hint: "use 10s (the default)") }
+            config.minInterval = interval
+        }
+        config.endpoint = text("endpoint")
+        config.credentials = readGoogleCredentials(entries, path, &reader)
+        return config
+    }
+
+    static func readCloudRun(_ node: Node, _ path: String, _ reader: inout NodeReader) -> CloudRunSinkConfig? {
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.cloudRunSink) else { return nil }
+        var config = CloudRunSinkConfig(location: reader.location(node))
+        func text(_ key: String) -> String? { entries[key].flatMap { reader.string($0.value, "\(path).\(key)") } }
+        func number(_ key: String) -> Double? { entries[key].flatMap { reader.double($0.value, "\(path).\(key)") } }
+        func whole(_ key: String, atLeast low: Int, atMost high: Int) -> Int? {
+            guard let entry = entries[key], let value = reader.double(entry.value, "\(path).\(key)") else { return nil }
+            guard value == value.rounded(), value >= Double(low), value <= Double(high) else {
+                reader.error(entry.value, "\(path).\(key)", "must be a whole number from \(low) to \(high)")
+                return nil
+            }
+            return Int(value)
+        }
+        config.name = text("name") ?? "cloud_run"
+        if let project = reader.requiredString(entries, "project", path, parent: node) {
+            if !isGoogleProject(project) { reader.error(entries["project"]!.value, "\(path).project", "`\(project)` is not a Google Cloud project id") }
+            config.project = project
+        }
+        config.region = reader.requiredString(entries, "region", path, parent: node) ?? ""
+        config.workerPool = text("worker_pool")
+        config.service = text("service")
+        if (config.workerPool == nil) == (config.service == nil) {
+            reader.error(node, "\(path).worker_pool", "give exactly one of worker_pool and service")
+        }
+        if let entry = entries["service_scaling"] {
+            config.serviceScaling = reader.choice(entry.value, "\(path).service_scaling", as: CloudRunSinkConfig.ServiceScaling.self) ?? .manual
+            if config.service == nil { reader.error(entry.value, "\(path).service_scaling", "applies to `service` only (worker pools are always manual)") }
+        }
+        if let signal = reader.requiredString(entries, "signal", path, parent: node) {
+            config.signal = signal
+            config.signalLocation = reader.location(entries["signal"]!.value)
+        }
+        config.targetPerInstance = number("target_per_instance")
+        config.targetRatio = number("target_ratio")
+        switch (config.targetPerInstance, config.targetRatio) {
+        case (nil, nil), (.some, .some):
+            reader.error(node, "\(path).target_per_instance", "give exactly one of target_per_instance and target_ratio", hint: "target_per_instance: 1 when the signal is the number of workers required")
+        case (.some(let target), nil), (nil, .some(let target)):
+            let key = config.targetPerInstance != nil ? "target_per_instance" : "target_ratio"
+            if target <= 0 { reader.error(entries[key]?.value, "\(path).\(key)", "must be greater than 0") }
+        }
+        config.minInstances = whole("min_instances", atLeast: 0, atMost: 1000) ?? 1
+        if let max = whole("max_instances", atLeast: 1, atMost: 1000) {
+            config.maxInstances = max
+        } else if entries["max_instances"] == nil {
+            reader.error(node, "\(path).max_instances", "is required", hint: "the most instances scalebridge may ask for")
+        }
+        if config.maxInstances < config.minInstances {
+            reader.error(entries["max_instances"]?.value ?? node, "\(path).max_instances", "must be at least min_instances (\(config.minInstances))")
+        }
+        if let tolerance = number("tolerance") {
+            if tolerance < 0 || tolerance >= 1 { reader.error(entries["tolerance"]!.value, "\(path).tolerance", "must be from 0 to below 1 (0.1 = 10 %)") }
+            config.tolerance = tolerance
+        }
+        if let entry = entries["scale_up"] { config.scaleUp = readBehavior(entry.value, "\(path).scale_up", defaults: .defaultUp, &reader) }
+        if let entry = entries["scale_down"] { config.scaleDown = readBehavior(entry.value, "\(path).scale_down", defaults: .defaultDown, &reader) }
+        if let entry = entries["on_missing"], let value = reader.string(entry.value, "\(path).on_missing") {
+            if value == "hold" {
+                config.onMissing = nil
+            } else if let count = Int(value), count >= 1 {
+                config.onMissing = count
+            } else {
+                reader.error(entry.value, "\(path).on_missing", "must be `hold` or a whole number of instances, at least 1", hint: "missing data never scales to zero")
+            }
+        }
+        if let entry = entries["dry_run"] { config.dryRun = reader.bool(entry.value, "\(path).dry_run") ?? false }
+        config.endpoint = text("endpoint")
+        if let entry = entries["operation_timeout"], let timeout = reader.duration(entry.value, "\(path).operation_timeout") { config.operationTimeout = timeout }
+        config.credentials = readGoogleCredentials(entries, path, &reader)
+        return config
+    }
+
+    static func readBehavior(_ node: Node, _ path: String, defaults: ScalingBehaviorConfig, _ reader: inout NodeReader) -> ScalingBehaviorConfig {
+        var behavior = defaults
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.scalingBehavior) else { return behavior }
+        if let entry = entries["stabilization"], let window = reader.duration(entry.value, "\(path).stabilization") {
+            if window > .seconds(3600) { reader.error(entry.value, "\(path).stabilization", "must be at most 1h") }
+            behavior.stabilization = window
+        }
+        if let entry = entries["select"], let select = reader.string(entry.value, "\(path).select") {
+            if ["max", "min", "disabled"].contains(select) { behavior.select = select } else {
+                reader.error(entry.value, "\(path).select", "`\(select)` is not one of max, min, disabled")
+            }
+        }
+        if let entry = entries["policies"], let list = reader.sequence(entry.value, "\(path).policies") {
+            behavior.rules = []
+            for (index, item) in list.enumerated() {
+                let at = "\(path).policies[\(index)]"
+                guard let rule = reader.mapping(item, at, allowed: ConfigKeys.scalingRule) else { continue }
+                let kind = rule["type"].flatMap { reader.string($0.value, "\(at).type") } ?? ""
+                if kind != "pods", kind != "percent" { reader.error(rule["type"]?.value ?? item, "\(at).type", "must be pods or percent") }
+                let value = rule["value"].flatMap { reader.double($0.value, "\(at).value") } ?? 0
+                if value < 1 || value != value.rounded() { reader.error(rule["value"]?.value ?? item, "\(at).value", "must be a whole number, at least 1") }
+                let period = rule["period"].flatMap { reader.duration($0.value, "\(at).period") } ?? .seconds(15)
+                if period < .seconds(1) || period > .seconds(1800) { reader.error(rule["period"]?.value ?? item, "\(at).period", "must be from 1s to 30m") }
+                behavior.rules.append(.init(kind: kind, value: Int(max(1, value)), period: period))
+            }
+            if behavior.rules.isEmpty, behavior.select != "disabled" {
+                reader.error(entry.value, "\(path).policies", "needs at least one policy (or select: disabled)")
+            }
+        }
+        return behavior
+    }
+}

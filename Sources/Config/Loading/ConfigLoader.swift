@@ -23,12 +23,23 @@ package enum ConfigKeys {
         "tenant_id", "client_id", "client_secret", "certificate_path", "certificate_password", "send_certificate_chain", "federated_token_file",
         "authority_host", "managed_identity_object_id", "managed_identity_resource_id", "imds_endpoint",
     ]
+    package static let googleCredentials = ["key_file", "self_signed_jwt", "token_url", "metadata_endpoint"]
+    package static let googleMonitoringSink = [
+        "type", "name", "project", "metric_prefix", "metric_names", "labels", "label_dimensions", "resource", "min_interval", "endpoint",
+    ] + googleCredentials
+    package static let cloudRunSink = [
+        "type", "name", "project", "region", "worker_pool", "service", "service_scaling", "signal", "target_per_instance", "target_ratio",
+        "min_instances", "max_instances", "tolerance", "scale_up", "scale_down", "on_missing", "dry_run", "endpoint", "operation_timeout",
+    ] + googleCredentials
+    package static let scalingBehavior = ["stabilization", "policies", "select"]
+    package static let scalingRule = ["type", "value", "period"]
     package static let prometheusSink = ["type", "name"]
     package static let emfSink = ["type", "name", "namespace", "metric_names", "units", "dimensions", "label_dimensions", "storage_resolution", "path"]
 
     package static var all: [(section: String, keys: [String])] {
         [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
-            ("sinks: azure_monitor", azureMonitorSink)]
+            ("sinks: azure_monitor", azureMonitorSink), ("sinks: google_monitoring", googleMonitoringSink), ("sinks: cloud_run", cloudRunSink),
+            ("cloud_run: scale_up/scale_down", scalingBehavior), ("scale_*: policies[]", scalingRule)]
     }
 }
 
@@ -347,6 +358,10 @@ package enum ConfigLoader {
             return .prometheus(name: name, location: reader.location(node))
         case "azure_monitor":
             return readAzureMonitor(node, path, &reader).map(SinkConfig.azureMonitor)
+        case "google_monitoring":
+            return readGoogleMonitoring(node, path, &reader).map(SinkConfig.googleMonitoring)
+        case "cloud_run":
+            return readCloudRun(node, path, &reader).map(SinkConfig.cloudRun)
         case "emf":
             guard var config = readCloudWatch(node, path, &reader, allowed: ConfigKeys.emfSink) else { return nil }
             if config.name == "cloudwatch" { config.name = "emf" }
@@ -447,6 +462,11 @@ package enum ConfigLoader {
                 reader.errors.append(ConfigError(sink.location, "sinks[\(index)].name", "sink name `\(sink.name)` is already used at line \(first.line)", hint: "give each sink a distinct `name`"))
             }
             sinkNames[sink.name] = sink.location
+            if case .cloudRun(let run) = sink, !run.signal.isEmpty, signalNames[run.signal] == nil {
+                reader.errors.append(
+                    ConfigError(run.signalLocation ?? run.location, "sinks[\(index)].signal", "no signal is named `\(run.signal)`", hint: nearest(run.signal, in: Array(signalNames.keys)).map { "did you mean `\($0)`?" })
+                )
+            }
         }
     }
 

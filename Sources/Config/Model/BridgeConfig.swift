@@ -138,6 +138,9 @@ package enum SinkConfig: Sendable {
     /// Signals on the self-metrics listener's /metrics (run only).
     case prometheus(name: String, location: SourceLocation)
     case azureMonitor(AzureMonitorSinkConfig)
+    case googleMonitoring(GoogleMonitoringSinkConfig)
+    /// Sets a Cloud Run instance count (a scaler rather than a metric destination).
+    case cloudRun(CloudRunSinkConfig)
 
     package var name: String {
         switch self {
@@ -145,6 +148,8 @@ package enum SinkConfig: Sendable {
         case .cloudwatch(let config), .emf(let config, _): config.name
         case .prometheus(let name, _): name
         case .azureMonitor(let config): config.name
+        case .googleMonitoring(let config): config.name
+        case .cloudRun(let config): config.name
         }
     }
 
@@ -155,6 +160,8 @@ package enum SinkConfig: Sendable {
         case .emf: "emf"
         case .prometheus: "prometheus"
         case .azureMonitor: "azure_monitor"
+        case .googleMonitoring: "google_monitoring"
+        case .cloudRun: "cloud_run"
         }
     }
 
@@ -164,13 +171,15 @@ package enum SinkConfig: Sendable {
         case .cloudwatch(let config), .emf(let config, _): config.location
         case .prometheus(_, let location): location
         case .azureMonitor(let config): config.location
+        case .googleMonitoring(let config): config.location
+        case .cloudRun(let config): config.location
         }
     }
 
     /// Sink types this build knows.
-    package static let knownTypes = ["stdout", "cloudwatch", "emf", "prometheus", "azure_monitor"]
+    package static let knownTypes = ["stdout", "cloudwatch", "emf", "prometheus", "azure_monitor", "google_monitoring", "cloud_run"]
     /// Sink types planned but not in this build (so the error can say so).
-    package static let plannedTypes = ["google_monitoring", "cloud_run"]
+    package static let plannedTypes: [String] = []
 }
 
 /// `type: cloudwatch`: PutMetricData for ECS target tracking.

@@ -49,3 +49,83 @@ package struct AzureMonitorSinkConfig: Sendable {
 
     package init(location: SourceLocation) { self.location = location }
 }
+
+/// Google credentials for the Google sinks: a key file, or Application Default Credentials.
+package struct GoogleCredentialConfig: Sendable {
+    /// Service-account key file; default `GOOGLE_APPLICATION_CREDENTIALS`, else the metadata server.
+    package var keyFile: String? = nil
+    /// Sign JWTs for the API directly instead of exchanging them for tokens (key files only).
+    package var selfSignedJWT = false
+    /// Token endpoint override (tests); default the key file's `token_uri`.
+    package var tokenURL: String? = nil
+    /// Metadata server override (tests); default `GCE_METADATA_HOST` or `metadata.google.internal`.
+    package var metadataEndpoint: String? = nil
+
+    package init() {}
+}
+
+/// `type: google_monitoring`: Cloud Monitoring custom metrics.
+package struct GoogleMonitoringSinkConfig: Sendable {
+    package static let resourceLabels = ["global": [String](), "generic_task": ["location", "namespace", "job", "task_id"], "generic_node": ["location", "namespace", "node_id"]]
+
+    package var name = "google_monitoring"
+    package var project = ""
+    package var metricPrefix = "custom.googleapis.com/scalebridge/"
+    package var metricNames: [String: String] = [:]
+    package var labels: [(name: String, value: String)] = []
+    package var labelDimensions: [String]? = nil
+    package var resourceType = "global"
+    package var resourceLabels: [(name: String, value: String)] = []
+    package var minInterval: Duration = .seconds(10)
+    package var endpoint: String? = nil
+    package var credentials = GoogleCredentialConfig()
+    package var location: SourceLocation
+
+    package init(location: SourceLocation) { self.location = location }
+}
+
+/// One direction of scaling behaviour (as Kubernetes HPA `behavior.scaleUp/scaleDown`).
+package struct ScalingBehaviorConfig: Sendable, Equatable {
+    package struct Rule: Sendable, Equatable {
+        package var kind: String
+        package var value: Int
+        package var period: Duration
+    }
+
+    package var stabilization: Duration
+    package var rules: [Rule]
+    package var select = "max"
+
+    package static let defaultUp = ScalingBehaviorConfig(stabilization: .zero, rules: [Rule(kind: "pods", value: 4, period: .seconds(15)), Rule(kind: "percent", value: 100, period: .seconds(15))])
+    package static let defaultDown = ScalingBehaviorConfig(stabilization: .seconds(300), rules: [Rule(kind: "percent", value: 100, period: .seconds(15))])
+}
+
+/// `type: cloud_run`: sets a worker pool's or service's instance count from a signal.
+package struct CloudRunSinkConfig: Sendable {
+    package enum ServiceScaling: String, Sendable, CaseIterable { case manual, min_instances }
+
+    package var name = "cloud_run"
+    package var project = ""
+    package var region = ""
+    package var workerPool: String? = nil
+    package var service: String? = nil
+    package var serviceScaling = ServiceScaling.manual
+    package var signal = ""
+    package var targetPerInstance: Double? = nil
+    package var targetRatio: Double? = nil
+    package var minInstances = 1
+    package var maxInstances = 10
+    package var tolerance = 0.1
+    package var scaleUp = ScalingBehaviorConfig.defaultUp
+    package var scaleDown = ScalingBehaviorConfig.defaultDown
+    /// nil = hold the current count when the signal is missing.
+    package var onMissing: Int? = nil
+    package var dryRun = false
+    package var endpoint: String? = nil
+    package var operationTimeout: Duration = .seconds(60)
+    package var credentials = GoogleCredentialConfig()
+    package var location: SourceLocation
+    package var signalLocation: SourceLocation?
+
+    package init(location: SourceLocation) { self.location = location }
+}
