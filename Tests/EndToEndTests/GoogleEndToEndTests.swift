@@ -1,0 +1,130 @@
+import BridgeTesting
+import Foundation
+import Synchronization
+import Testing
+import Transport
+
+/// Loopback Google: OAuth token endpoint, metadata server, Cloud Monitoring and the Cloud Run
+/// Admin API (one worker pool) in one server.
+final class GoogleFake: Sendable {
+    let instances = Mutex(2)
+    let issued = Mutex(0)
+
+    var handler: FakeHTTPServer.Handler {
+        { [self] request in
+            let json = [("Content-Type", "application/json")]
+            if request.path == "/token" {
+                let token = issued.withLock { $0 += 1; return "ya29.e2e-\($0)" }
+                return FakeResponse(headers: json, text: #"{"access_token":"\#(token)","expires_in":3599,"token_type":"Bearer"}"#)
+            }
+            if request.path.hasPrefix("/computeMetadata/") {
+                guard request.header("Metadata-Flavor") == "Google" else { return FakeResponse(status: 403, text: "") }
+                return FakeResponse(headers: json + [("Metadata-Flavor", "Google")], text: #"{"access_token":"ya29.metadata","expires_in":3599,"token_type":"Bearer"}"#)
+            }
+            if request.path.hasSuffix("/timeSeries") { return FakeResponse(headers: json, text: "{}") }
+            if request.path.contains("/workerPools/queue-worker") {
+                if request.method == "PATCH" {
+                    let body = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]) ?? [:]
+                    if let count = (body["scaling"] as? [String: Any])?["manualInstanceCount"] as? Int { instances.withLock { $0 = count } }
+                    return FakeResponse(headers: json, text: #"{"name":"projects/p/locations/europe-west1/operations/op-1","done":true,"response":{}}"#)
+                }
+                let count = instances.withLock { $0 }
+                return FakeResponse(headers: json, text: #"{"name":"queue-worker","scaling":{"manualInstanceCount":\#(count)},"etag":"\"e\#(count)\""}"#)
+            }
+            return FakeResponse(status: 404, text: "{}")
+        }
+    }
+}
+
+extension CLITests {
+    @Test(
+        "once → Cloud Monitoring (key file, token exchange) and Cloud Run (metadata server): a valid body, the scaled worker pool, windows kept in state_dir",
+        .enabled(if: Oracle.runPythonTests("google.auth, google.cloud.monitoring_v3, jwt"))
+    )
+    func googleOnce() async throws {
+        let fake = GoogleFake()
+        try await withFakeServer(handler: fake.handler) { server in
+            let keyFile = try temporaryFile("sa.json", "")
+            let made = try await runProcess("/usr/bin/env", ["python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "gen-sa", keyFile])
+            try #require(made.status == 0, "\(made.stderr)")
+            let page = try temporaryFile("worker.prom", "queued_tasks_workers_required{queue=\"default\"} 7\nqueued_tasks_workers_required{queue=\"priority\"} 2\n")
+            let state = URL(fileURLWithPath: page).deletingLastPathComponent().appendingPathComponent("state").path
+            let path = try temporaryFile("google.yaml", """
+                state_dir: \(state)
+                targets:
+                  - {name: worker, url: "file://\(page)"}
+                signals:
+                  - {name: WorkersRequired, expr: "sum(queued_tasks_workers_required)", buffer: 0.3, round: ceil}
+                  - {name: QueueDepth, expr: "sum by (queue) (queued_tasks_workers_required)"}
+                sinks:
+                  - type: google_monitoring
+                    project: oracle-test-project
+                    endpoint: \(server.baseURL)
+                    key_file: \(keyFile)
+                    token_url: \(server.baseURL)/token
+                    resource: {type: generic_task, labels: {location: europe-west1, namespace: scalebridge, job: queue-worker, task_id: "0"}}
+                  - type: cloud_run
+                    project: oracle-test-project
+                    region: europe-west1
+                    worker_pool: queue-worker
+                    signal: WorkersRequired
+                    target_per_instance: 1
+                    min_instances: 1
+                    max_instances: 30
+                    endpoint: \(server.baseURL)
+                """)
+            let environment = ["GCE_METADATA_HOST": "127.0.0.1:\(server.port)", "GOOGLE_APPLICATION_CREDENTIALS": ""]
+            let first = try await scalebridge(["once", "--config", path], environment: environment)
+            #expect(first.status == 0, "\(first.stderr)")
+
+            // Cloud Monitoring: token from the key-file exchange; the body passes Google's schema.
+            let write = try #require(server.requests.first { $0.path == "/v3/projects/oracle-test-project/timeSeries" })
+            #expect(write.header("Authorization") == "Bearer ya29.e2e-1")
+            let bodyFile = try temporaryFile("body.json", write.bodyText)
+            let verdict = try await runProcess("/usr/bin/env", ["python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "timeseries", bodyFile, "--quiet"])
+            #expect(verdict.status == 0, "\(verdict.stdout)\(verdict.stderr)")
+            let series = try #require((try JSONSerialization.jsonObject(with: Data(write.body)) as? [String: [[String: Any]]])?["timeSeries"])
+            #expect(series.count == 3)
+            let assertion = try #require(server.requests.first { $0.path == "/token" }?.bodyText.split(separator: "&").first { $0.hasPrefix("assertion=") }.map { String($0.dropFirst(10)) })
+            let jwt = try await runProcess("/usr/bin/env", [
+                "python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "jwt", assertion, "--key", keyFile, "--audience", "https://oauth2.googleapis.com/token",
+            ])
+            #expect(jwt.status == 0, "\(jwt.stdout)\(jwt.stderr)")
+
+            // Cloud Run: ceil(9 × 1.3) = 12 wanted; from 2 the default rule allows +4 → 6.
+            let patch = try #require(server.requests.first { $0.method == "PATCH" })
+            #expect(patch.header("Authorization") == "Bearer ya29.metadata")
+            #expect(patch.path == "/v2/projects/oracle-test-project/locations/europe-west1/workerPools/queue-worker?updateMask=scaling.manualInstanceCount")
+            #expect(fake.instances.withLock { $0 } == 6)
+            #expect(first.stderr.contains("scaling: changing the instance count"), "\(first.stderr)")
+
+            // The load drops; the next run (a new process) keeps the 300 s window from state_dir.
+            try Data("queued_tasks_workers_required 1\n".utf8).write(to: URL(fileURLWithPath: page))
+            let patches = server.requests.filter { $0.method == "PATCH" }.count
+            let second = try await scalebridge(["once", "--config", path], environment: environment)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(server.requests.filter { $0.method == "PATCH" }.count == patches, "no change, so no API call")
+            #expect(fake.instances.withLock { $0 } == 6, "held at 6: the 300 s scale-down window still holds the 12 recommended")
+            #expect(FileManager.default.fileExists(atPath: state + "/scaling/cloud_run.json"))
+        }
+    }
+
+    @Test("cloud_run with dry_run logs the decision and changes nothing")
+    func cloudRunDryRun() async throws {
+        let fake = GoogleFake()
+        try await withFakeServer(handler: fake.handler) { server in
+            let page = try temporaryFile("worker.prom", "queued_tasks_workers_required 9\n")
+            let path = try temporaryFile("dry.yaml", """
+                targets: [{name: worker, url: "file://\(page)"}]
+                signals: [{name: WorkersRequired, expr: "sum(queued_tasks_workers_required)"}]
+                sinks:
+                  - {type: cloud_run, project: my-project, region: europe-west1, worker_pool: queue-worker, signal: WorkersRequired, target_per_instance: 3, max_instances: 10, dry_run: true, endpoint: "\(server.baseURL)"}
+                """)
+            let run = try await scalebridge(["once", "--config", path], environment: ["GCE_METADATA_HOST": "127.0.0.1:\(server.port)", "GOOGLE_APPLICATION_CREDENTIALS": ""])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("scaling (dry run): would change the instance count") && run.stderr.contains("desired=3"), "\(run.stderr)")
+            #expect(!server.requests.contains { $0.method == "PATCH" })
+            #expect(fake.instances.withLock { $0 } == 2)
+        }
+    }
+}
