@@ -27,14 +27,25 @@ struct Scalebridge: AsyncParsableCommand {
 
 /// Options shared by the commands that read a config file.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: [.short, .long], help: "Path to the YAML config file.")
+    @Option(name: [.short, .long], help: "Path to the YAML config file, or env:NAME to read the YAML from environment variable NAME.")
     var config: String = "scalebridge.yaml"
 }
 
 /// Loads and compiles the config, printing every error and exiting 2 when it is invalid.
 func loadConfig(_ path: String) throws -> (BridgeConfig, [SignalDefinition]) {
-    do {
-        let config = try ConfigLoader.load(path: path, environment: ProcessInfo.processInfo.environment)
+    do throws(ConfigErrors) {
+        let environment = ProcessInfo.processInfo.environment
+        let config: BridgeConfig
+        if path.hasPrefix("env:") {
+            // Containers get the config from a secret store as a variable (ECS `secrets`).
+            let name = String(path.dropFirst(4))
+            guard let text = environment[name], !text.isEmpty else {
+                throw ConfigErrors([ConfigError(SourceLocation(file: path, line: 1, column: 1), "", "environment variable \(name) is not set or empty", hint: "it should hold the YAML config")])
+            }
+            config = try ConfigLoader.parse(yaml: text, source: path, environment: environment, baseDirectory: FileManager.default.currentDirectoryPath)
+        } else {
+            config = try ConfigLoader.load(path: path, environment: environment)
+        }
         let signals = try Assembly.signals(config)
         return (config, signals)
     } catch {

@@ -95,6 +95,20 @@ struct CLITests {
         #expect(output.stderr.contains("\(path):6:52: signals[0].expr: unexpected end of input"), "\(output.stderr)")
     }
 
+    @Test("--config env:NAME reads the YAML from a variable; errors point into it; an unset variable is a clear error")
+    func configFromEnvironment() async throws {
+        let page = try temporaryFile("app.prom", "jobs 4\n")
+        let yaml = "targets: [{name: api, url: \"file://\(page)\"}]\nsignals: [{name: Jobs, expr: sum(jobs)}]\nsinks: [{type: stdout}]\n"
+        let good = try await scalebridge(["once", "--config", "env:SB_CONFIG"], environment: ["SB_CONFIG": yaml])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(values(good.stdout) == ["Jobs": "4"])
+        let bad = try await scalebridge(["check", "--config", "env:SB_CONFIG"], environment: ["SB_CONFIG": "targets: []\nsignals:\n  - {name: 9x, expr: up}\n"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("env:SB_CONFIG:3:"), "\(bad.stderr)")
+        let unset = try await scalebridge(["check", "--config", "env:SB_UNSET_CONFIG"])
+        #expect(unset.status == 2 && unset.stderr.contains("environment variable SB_UNSET_CONFIG is not set"))
+    }
+
     @Test("a missing config file is a clear error, not a crash")
     func missingFile() async throws {
         let output = try await scalebridge(["check", "--config", "/nonexistent/scalebridge.yaml"])
