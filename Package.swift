@@ -217,7 +217,7 @@ if ProcessInfo.processInfo.environment["SCALEBRIDGE_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "ScalebridgeBenchmarks",
-            dependencies: [.product(name: "Benchmark", package: "package-benchmark"), "Exposition", "Query"],
+            dependencies: [.product(name: "Benchmark", package: "package-benchmark"), "Exposition", "Query", "Signing", "CloudWatch"],
             path: "Benchmarks/ScalebridgeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         )

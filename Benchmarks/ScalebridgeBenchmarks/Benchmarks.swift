@@ -1,7 +1,9 @@
 import Benchmark
+import CloudWatch
 import Exposition
 import Foundation
 import Query
+import Signing
 
 /// Synthetic pages shaped like the product's users: job-queue and worker metrics with a few
 /// labels each. `series` is the number of samples on the page.
@@ -86,6 +88,30 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations {
                 blackHole(try OpenMetricsParser.parse(openMetrics))
             }
+        }
+    }
+
+    // SigV4 for one PutMetricData request (signing key cached, as in the sink).
+    let credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "token")
+    let cache = SigningKeyCache()
+    let body = Array(String(repeating: "MetricData.member.1.Value=1&", count: 400).utf8)
+    let date = Date(timeIntervalSince1970: 1_700_000_000)
+    Benchmark("SigV4-sign a PutMetricData request (11 KiB body)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let signer = SigV4Signer(credentials: credentials, region: "eu-west-1", service: "monitoring", cache: cache)
+            blackHole(signer.sign(method: "POST", url: "https://monitoring.eu-west-1.amazonaws.com/", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), ("Content-Encoding", "gzip")], body: body, date: date))
+        }
+    }
+
+    let datums = (0..<1000).map { index in
+        MetricDatum(
+            metricName: "QueuedWorkersRequired", dimensions: [("Service", "queue-worker"), ("queue", "q\(index)")], value: Double(index) * 1.3,
+            timestamp: date, unit: "Count", storageResolution: 60
+        )
+    }
+    Benchmark("Encode a 1000-datum PutMetricData batch") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(PutMetricDataEncoder.batches(namespace: "Membrane", datums))
         }
     }
 

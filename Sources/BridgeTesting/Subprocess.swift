@@ -142,3 +142,49 @@ package enum TestCertificates {
         return (key, certificate, bundle)
     }
 }
+
+/// Runs `promql-oracle.sh` one at a time per test process: each run starts its own Prometheus
+/// and fake targets on ports it picks, and two at once can race for a port (seen once under a
+/// parallel release build). A run whose Prometheus never became ready is tried once more; any
+/// other failure is returned as is.
+package func runPrometheusOracle(_ arguments: [String], timeout: Duration = .seconds(180)) async throws -> ProcessOutput {
+    await OracleGate.shared.acquire()
+    defer { OracleGate.shared.release() }
+    let script = Fixtures.sharedFile("tools/promql-oracle.sh").path
+    var output = try await runProcess("bash", [script] + arguments, timeout: timeout)
+    if output.status != 0, output.stderr.contains("did not become ready") {
+        output = try await runProcess("bash", [script] + arguments, timeout: timeout)
+    }
+    return output
+}
+
+/// A process-wide async mutex (FIFO).
+final class OracleGate: Sendable {
+    static let shared = OracleGate()
+    private let state = Mutex<(busy: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.busy {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.busy = true
+                return true
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.busy = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}

@@ -12,6 +12,15 @@ package struct MetricDatum: Sendable, Equatable {
     package var unit: String
     package var storageResolution: Int
 
+    package init(metricName: String, dimensions: [(name: String, value: String)], value: Double, timestamp: Date, unit: String, storageResolution: Int) {
+        self.metricName = metricName
+        self.dimensions = dimensions
+        self.value = value
+        self.timestamp = timestamp
+        self.unit = unit
+        self.storageResolution = storageResolution
+    }
+
     package static func == (lhs: MetricDatum, rhs: MetricDatum) -> Bool {
         lhs.metricName == rhs.metricName && lhs.value == rhs.value && lhs.timestamp == rhs.timestamp && lhs.unit == rhs.unit
             && lhs.storageResolution == rhs.storageResolution && lhs.dimensions.elementsEqual(rhs.dimensions, by: { $0 == $1 })

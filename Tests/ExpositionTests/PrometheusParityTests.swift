@@ -24,11 +24,11 @@ struct PrometheusParityTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let exprs = directory.appendingPathComponent("exprs.txt")
         try Data("{__name__=~\".+\",job=\"fixture\"}\n".utf8).write(to: exprs)
-        var arguments = [Fixtures.sharedFile("tools/promql-oracle.sh").path]
+        var arguments: [String] = []
         if openMetrics { arguments.append("--openmetrics") }
         arguments.append(exprs.path)
         arguments += fixtures.map { Fixtures.sharedFile("fixtures/exposition/\($0)").path }
-        let output = try await runProcess("bash", arguments, timeout: .seconds(120))
+        let output = try await runPrometheusOracle(arguments)
         try #require(output.status == 0, "oracle failed: \(output.stderr)")
         var result: [[String: String]: String] = [:]
         for line in output.stdout.split(separator: "\n") {

@@ -58,8 +58,7 @@ struct PrometheusParityTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("exprs.promql")
         try Data(expressions.joined(separator: "\n").utf8).write(to: file)
-        let script = Fixtures.sharedFile("tools/promql-oracle.sh").path
-        var arguments: [String] = [script]
+        var arguments: [String] = []
         if backfill {
             arguments.append("--backfill")
             if let time { arguments += ["--time", String(Double(time) / 1000)] }
@@ -68,7 +67,7 @@ struct PrometheusParityTests {
             arguments.append(file.path)
             arguments += Self.fixtures.map { Fixtures.sharedFile("fixtures/exposition/\($0)").path }
         }
-        let output = try await runProcess("bash", arguments, timeout: .seconds(180))
+        let output = try await runPrometheusOracle(arguments)
         try #require(output.status == 0, "oracle failed: \(output.stderr)")
         var outcomes: [String: Outcome] = [:]
         for line in output.stdout.split(separator: "\n") {

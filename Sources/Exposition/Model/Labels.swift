@@ -32,12 +32,31 @@ package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, C
 
     /// Builds from pairs in any order; later duplicates replace earlier ones.
     package init(unsorted: [Label]) {
+        if Labels.isStrictlySorted(unsorted) {
+            pairs = unsorted
+            return
+        }
         var sorted = unsorted
-        if !Labels.isStrictlySorted(sorted) {
-            // Stable sort keeps the write order of duplicates so "last wins" holds.
+        if sorted.count <= 64 {
+            // Insertion sort: stable (so "last wins" holds) and allocation-free for the
+            // handful of labels a series has; this runs once per scraped sample.
+            var index = 1
+            while index < sorted.count {
+                let item = sorted[index]
+                var slot = index
+                while slot > 0, item.name < sorted[slot - 1].name {
+                    sorted[slot] = sorted[slot - 1]
+                    slot -= 1
+                }
+                sorted[slot] = item
+                index += 1
+            }
+        } else {
             sorted = sorted.enumerated().sorted {
                 $0.element.name != $1.element.name ? $0.element.name < $1.element.name : $0.offset < $1.offset
             }.map(\.element)
+        }
+        if !Labels.isStrictlySorted(sorted) {
             var deduplicated: [Label] = []
             deduplicated.reserveCapacity(sorted.count)
             for label in sorted {
@@ -126,6 +145,63 @@ package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, C
         return result
     }
 
+    /// A fast 64-bit fingerprint of names, values and the timestamp for duplicate detection:
+    /// eight bytes per multiply. Equal label sets have equal fingerprints; callers must confirm
+    /// a match, since different sets can collide. Seeded per process, so a page cannot be
+    /// crafted in advance to collide.
+    package func fingerprint(timestamp: Int64? = nil) -> UInt64 {
+        var hash = Labels.fingerprintSeed
+        for label in pairs {
+            hash = Labels.absorb(label.name, into: hash, separator: 0xFF)
+            hash = Labels.absorb(label.value, into: hash, separator: 0xFE)
+        }
+        if let timestamp { hash = Labels.mix(hash, UInt64(bitPattern: timestamp)) }
+        return hash
+    }
+
+    static let fingerprintSeed = UInt64.random(in: .min ... .max) | 1
+
+    @inline(__always) static func mix(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+        let product = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
+        return product ^ (product >> 29)
+    }
+
+    static func absorb(_ text: String, into hash: UInt64, separator: UInt64) -> UInt64 {
+        var hash = hash
+        let done: Bool? = text.utf8.withContiguousStorageIfAvailable { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            let raw = UnsafeRawPointer(base)
+            var offset = 0
+            while offset + 8 <= buffer.count {
+                hash = mix(hash, raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                offset += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < buffer.count {
+                tail |= UInt64(buffer[offset]) << shift
+                shift += 8
+                offset += 1
+            }
+            hash = mix(hash, tail ^ (UInt64(buffer.count) << 56))
+            return true
+        }
+        if done == nil {
+            var word: UInt64 = 0
+            var count = 0
+            for byte in text.utf8 {
+                word |= UInt64(byte) << UInt64(8 * (count % 8))
+                count += 1
+                if count % 8 == 0 {
+                    hash = mix(hash, word)
+                    word = 0
+                }
+            }
+            hash = mix(hash, word ^ (UInt64(count) << 56))
+        }
+        return mix(hash, separator)
+    }
+
     /// PromQL-style rendering: `name{a="1", b="2"}`.
     package var description: String {
         let name = self.name ?? ""
@@ -148,4 +224,22 @@ package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, C
         }
         return out
     }
+}
+
+/// A label set whose hash is its fingerprint, computed once: sets and dictionaries of label sets
+/// then hash eight bytes instead of every name and value. Equality still compares the labels.
+package struct FingerprintedLabels: Hashable, Sendable {
+    package let labels: Labels
+    package let fingerprint: UInt64
+
+    package init(_ labels: Labels) {
+        self.labels = labels
+        fingerprint = labels.fingerprint()
+    }
+
+    package static func == (lhs: FingerprintedLabels, rhs: FingerprintedLabels) -> Bool {
+        lhs.fingerprint == rhs.fingerprint && lhs.labels == rhs.labels
+    }
+
+    package func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 // Byte-level helpers shared by both parsers. Pages are parsed as UTF-8 bytes for speed; strings
 // are only made for names and label values.
 
@@ -100,13 +106,47 @@ func parseFloat(_ bytes: ArraySlice<UInt8>) -> Double? {
         guard exponentDigits > 0 else { return nil }
     }
     guard index == bytes.endIndex else { return nil }
-    // Fast path for plain integers that fit a Double exactly.
-    if bytes.count <= 15, !bytes.contains(where: { !isDigit($0) }) {
-        var value: Int64 = 0
-        for byte in bytes { value = value &* 10 &+ Int64(byte &- 0x30) }
-        return Double(value)
-    }
+    if let exact = exactDecimal(bytes) { return exact }
     return Double(String(decoding: bytes, as: UTF8.self))
+}
+
+/// Clinger's fast path: a plain decimal (`-12.375`) with at most 15 significant digits and at
+/// most 22 fraction digits is an exact integer divided by an exact power of ten, and IEEE
+/// division rounds that correctly. Anything else goes to strtod.
+@inline(__always) func exactDecimal(_ bytes: ArraySlice<UInt8>) -> Double? {
+    var index = bytes.startIndex
+    var negative = false
+    if bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+        negative = bytes[index] == UInt8(ascii: "-")
+        index += 1
+    }
+    var mantissa: Int64 = 0
+    var digits = 0
+    var fraction = -1
+    while index < bytes.endIndex {
+        let byte = bytes[index]
+        if isDigit(byte) {
+            mantissa = mantissa &* 10 &+ Int64(byte &- 0x30)
+            digits += 1
+            if fraction >= 0 { fraction += 1 }
+        } else if byte == UInt8(ascii: "."), fraction < 0 {
+            fraction = 0
+        } else {
+            return nil
+        }
+        index += 1
+    }
+    guard digits > 0, digits <= 15 else { return nil }
+    let scale = max(fraction, 0)
+    guard scale <= 22 else { return nil }
+    let value = scale == 0 ? Double(mantissa) : Double(mantissa) / powersOfTen[scale]
+    return negative ? -value : value
+}
+
+let powersOfTen: [Double] = (0...22).map { exponent in
+    var value = 1.0
+    for _ in 0..<exponent { value *= 10 }
+    return value
 }
 
 /// 1-based character column of `offset` within the line starting at `lineStart`.
@@ -191,6 +231,23 @@ func unescapeHelp(_ bytes: ArraySlice<UInt8>) -> String {
 }
 
 func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+    // Almost every label value is ASCII: check that first, eight bytes at a time.
+    let ascii: Bool? = bytes.withContiguousStorageIfAvailable { buffer in
+        var index = 0
+        let count = buffer.count
+        guard let base = buffer.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        while index + 8 <= count {
+            if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            index += 8
+        }
+        while index < count {
+            if buffer[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
+    }
+    if ascii == true { return true }
     var iterator = bytes.makeIterator()
     var decoder = UTF8()
     while true {
@@ -218,14 +275,53 @@ struct LineCursor {
         guard nextStart < bytes.count else { return false }
         number += 1
         start = nextStart
-        var index = start
-        while index < bytes.count, bytes[index] != ASCII.newline { index += 1 }
-        end = index
-        nextStart = index + 1
+        // memchr: the line scan touches every byte of the page.
+        let found = bytes.withUnsafeBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress, let hit = memchr(base + start, Int32(ASCII.newline), buffer.count - start) else { return buffer.count }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
+        end = found
+        nextStart = found + 1
         return true
     }
 
     func error(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
         ExpositionError(code, message, line: max(number, 1), column: characterColumn(bytes, lineStart: start, offset: offset))
+    }
+}
+
+/// Reuses Strings for names that repeat across lines (a family's metric name, label names), so
+/// a page of N samples does not decode N copies of them. Keys are byte ranges of the page.
+struct NameCache {
+    private var lastMetric: (start: Int, end: Int, value: String)? = nil
+    private var labels: [(start: Int, end: Int, value: String)] = []
+
+    static func same(_ bytes: [UInt8], _ a: Int, _ b: Int, _ count: Int) -> Bool {
+        var offset = 0
+        while offset < count {
+            if bytes[a + offset] != bytes[b + offset] { return false }
+            offset += 1
+        }
+        return true
+    }
+
+    mutating func metricName(_ bytes: [UInt8], _ start: Int, _ end: Int) -> String {
+        if let last = lastMetric, last.end - last.start == end - start, Self.same(bytes, last.start, start, end - start) {
+            return last.value
+        }
+        let value = String(decoding: bytes[start..<end], as: UTF8.self)
+        lastMetric = (start, end, value)
+        return value
+    }
+
+    mutating func labelName(_ bytes: [UInt8], _ start: Int, _ end: Int) -> String {
+        let count = end - start
+        for entry in labels where entry.end - entry.start == count && Self.same(bytes, entry.start, start, count) {
+            return entry.value
+        }
+        let value = String(decoding: bytes[start..<end], as: UTF8.self)
+        // A page has few distinct label names; cap the table so a hostile page stays linear.
+        if labels.count < 32 { labels.append((start, end, value)) }
+        return value
     }
 }

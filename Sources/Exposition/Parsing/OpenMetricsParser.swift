@@ -26,14 +26,20 @@ package enum OpenMetricsParser {
 
     private struct ParsedSample {
         var name: String
-        var labels: [Label]
+        /// Sorted once here, without `__name__`; every key below is derived from it.
+        var labels: Labels
         var value: Double
         var timestamp: Double?
         var hasExemplar: Bool
         var line: Int
         var column: Int
 
-        func label(_ name: String) -> String? { labels.first { $0.name == name }?.value }
+        func label(_ name: String) -> String? { labels[name] }
+    }
+
+    private struct SeriesKey: Hashable {
+        var name: String
+        var labels: FingerprintedLabels
     }
 
     private struct Family {
@@ -43,10 +49,10 @@ package enum OpenMetricsParser {
         var unit: String?
         var allowedNames: [String]
         var samples: [ParsedSample] = []
-        var group: Labels? = nil
-        var seenGroups: Set<Labels> = []
+        var group: FingerprintedLabels? = nil
+        var seenGroups: Set<FingerprintedLabels> = []
         var groupTimestamp: Double? = nil
-        var groupSeries: Set<Labels> = []
+        var groupSeries: Set<SeriesKey> = []
         var line: Int
 
         var effectiveType: MetricType { type ?? .unknown }
@@ -58,6 +64,7 @@ package enum OpenMetricsParser {
         var outputFamilies: [MetricFamily] = []
         var duplicates = 0
         var seenNames: Set<String> = []
+        var names = NameCache()
         var current: Family? = nil
         var cursor: LineCursor
         var lineNumber: Int { cursor.number }
@@ -173,7 +180,9 @@ package enum OpenMetricsParser {
                 try finishFamily()
                 current = Family(name: sample.name, type: .unknown, allowedNames: [sample.name], line: lineNumber)
             }
+            // Move the family out while checking so appending to it does not copy it.
             var family = current!
+            current = nil
             try check(sample, in: &family)
             current = family
         }
@@ -200,11 +209,11 @@ package enum OpenMetricsParser {
                 }
             }
 
-            let group = groupKey(sample, family: family)
+            let group = FingerprintedLabels(groupKey(sample, family: family))
             if let current = family.group, group != current, family.seenGroups.contains(group) {
                 throw fail(.semantics, "samples of one group of \(name) are not contiguous", at: at)
             }
-            let seriesKey = Labels(unsorted: sample.labels + [Label(Labels.metricName, sample.name)])
+            let seriesKey = SeriesKey(name: sample.name, labels: FingerprintedLabels(sample.labels))
             if family.group == group {
                 if (sample.timestamp == nil) != (family.groupTimestamp == nil) {
                     throw fail(.invalidTimestamp, "mix of samples with and without timestamps in one group", at: at)
@@ -217,7 +226,7 @@ package enum OpenMetricsParser {
             }
             // Duplicates are only those repeated at the same timestamp within the group.
             if family.group != group || sample.timestamp != family.groupTimestamp {
-                family.groupSeries = []
+                family.groupSeries.removeAll(keepingCapacity: true)
             }
             if !family.groupSeries.contains(seriesKey) {
                 family.samples.append(sample)
@@ -236,7 +245,7 @@ package enum OpenMetricsParser {
             if type == .summary, sample.name == name, sample.value < 0 {
                 throw fail(.semantics, "quantile values cannot be negative", at: at)
             }
-            let suffix = String(sample.name.dropFirst(name.count))
+            let suffix = String(Substring(sample.name.utf8.dropFirst(name.utf8.count)))
             if OpenMetricsParser.counterLikeSuffixes.contains(suffix) {
                 if sample.value.isNaN { throw fail(.semantics, "counter-like sample \(sample.name) cannot be NaN", at: at) }
                 // A gauge histogram's _gsum may be negative when it has negative buckets.
@@ -256,14 +265,14 @@ package enum OpenMetricsParser {
             switch family.effectiveType {
             case .info: return Labels()
             case .summary where sample.name == family.name:
-                return Labels(unsorted: sample.labels.filter { $0.name != "quantile" })
+                return sample.labels.removing(["quantile"])
             case .stateset:
-                return Labels(unsorted: sample.labels.filter { $0.name != family.name })
+                return sample.labels.removing([family.name])
             case .histogram where sample.name == family.name + "_bucket",
                 .gaugehistogram where sample.name == family.name + "_bucket":
-                return Labels(unsorted: sample.labels.filter { $0.name != "le" })
+                return sample.labels.removing(["le"])
             default:
-                return Labels(unsorted: sample.labels)
+                return sample.labels
             }
         }
 
@@ -302,7 +311,7 @@ package enum OpenMetricsParser {
             for sample in family.samples {
                 output.append(
                     Sample(
-                        labels: Labels(unsorted: sample.labels + [Label(Labels.metricName, sample.name)]).withoutEmptyValues,
+                        labels: sample.labels.setting(Labels.metricName, to: sample.name).withoutEmptyValues,
                         value: sample.value,
                         timestamp: sample.timestamp.map(OpenMetricsParser.milliseconds)
                     )
@@ -344,7 +353,7 @@ package enum OpenMetricsParser {
                 if suffix.isEmpty { continue }
                 let key =
                     sample.name == name + "_bucket"
-                    ? Labels(unsorted: sample.labels.filter { $0.name != "le" }) : Labels(unsorted: sample.labels)
+                    ? sample.labels.removing(["le"]) : sample.labels
                 if key != group || sample.timestamp != timestamp {
                     if group != nil { try verify(state) }
                     state = GroupState()
@@ -377,15 +386,16 @@ package enum OpenMetricsParser {
 
         // MARK: one sample line
 
-        func parseSample() throws(ExpositionError) -> ParsedSample {
+        mutating func parseSample() throws(ExpositionError) -> ParsedSample {
             var index = lineStart
             let nameStart = index
             guard isMetricNameStart(bytes[index]) else {
                 throw fail(.invalidName, "expected a metric name", at: index)
             }
             while index < lineEnd, isMetricNameByte(bytes[index]) { index += 1 }
-            let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
+            let name = names.metricName(bytes, nameStart, index)
             var labels: [Label] = []
+            labels.reserveCapacity(8)
             if index < lineEnd, bytes[index] == ASCII.braceOpen {
                 index = try parseLabels(index, into: &labels)
             }
@@ -417,7 +427,7 @@ package enum OpenMetricsParser {
             }
             return ParsedSample(
                 name: name,
-                labels: labels,
+                labels: Labels(unsorted: labels),
                 value: value,
                 timestamp: timestamp,
                 hasExemplar: hasExemplar,
@@ -453,7 +463,7 @@ package enum OpenMetricsParser {
             return (number, index)
         }
 
-        func parseExemplar(_ start: Int) throws(ExpositionError) {
+        mutating func parseExemplar(_ start: Int) throws(ExpositionError) {
             var index = start + 1  // past '#'
             guard index < lineEnd, bytes[index] == ASCII.space, index + 1 < lineEnd, bytes[index + 1] == ASCII.braceOpen else {
                 throw fail(.syntax, "an exemplar must look like \"# {labels} value [timestamp]\"", at: start)
@@ -478,7 +488,7 @@ package enum OpenMetricsParser {
         }
 
         /// Strict label set: `{name="value",name="value"}` with no spaces or trailing comma.
-        func parseLabels(_ start: Int, into labels: inout [Label]) throws(ExpositionError) -> Int {
+        mutating func parseLabels(_ start: Int, into labels: inout [Label]) throws(ExpositionError) -> Int {
             var index = start + 1
             if index < lineEnd, bytes[index] == ASCII.braceClose { return index + 1 }
             while true {
@@ -487,7 +497,7 @@ package enum OpenMetricsParser {
                     throw fail(.syntax, "expected a label name", at: index)
                 }
                 while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
-                let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
+                let name = names.labelName(bytes, nameStart, index)
                 guard index < lineEnd, bytes[index] == ASCII.equals else {
                     throw fail(.syntax, "expected \"=\" after label name \(name)", at: index)
                 }

@@ -19,6 +19,7 @@ package enum TextFormatParser {
         var samples: [Sample] = []
         var families: [String: MetricFamily] = [:]
         var familyOrder: [String] = []
+        var seenHashes: [UInt64: Int] = [:]
         var seen: [SeriesKey: Int] = [:]
         var duplicates = 0
         var cursor: LineCursor
@@ -31,9 +32,17 @@ package enum TextFormatParser {
             var timestamp: Int64?
         }
 
+        /// Names repeat on every line: the last metric name and the label names seen are
+        /// reused instead of decoding a new String each time.
+        var names = NameCache()
+
         init(bytes: [UInt8]) {
             self.bytes = bytes
             cursor = LineCursor(bytes)
+            // About one sample per 60 bytes on real pages; growing is what costs.
+            let estimate = bytes.count / 64
+            samples.reserveCapacity(estimate)
+            seenHashes.reserveCapacity(estimate)
         }
 
         func fail(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
@@ -117,7 +126,9 @@ package enum TextFormatParser {
                 throw fail(.syntax, "expected a metric name, got \(describe(index))", at: index)
             }
             while index < lineEnd, isMetricNameByte(bytes[index]) { index += 1 }
-            var labels: [Label] = [Label(Labels.metricName, String(decoding: bytes[start..<index], as: UTF8.self))]
+            var labels: [Label] = []
+            labels.reserveCapacity(8)
+            labels.append(Label(Labels.metricName, names.metricName(bytes, start, index)))
             index = skipBlanks(index)
             if index < lineEnd, bytes[index] == ASCII.braceOpen {
                 index = try parseLabels(index + 1, into: &labels)
@@ -156,16 +167,28 @@ package enum TextFormatParser {
                 }
             }
             let set = Labels(unsorted: labels).withoutEmptyValues
-            let key = SeriesKey(labels: set, timestamp: timestamp)
-            if seen[key] != nil {
-                duplicates += 1
-                return
+            // Duplicate detection keyed by a 64-bit hash of the series (much cheaper than
+            // hashing Strings); a hash hit is confirmed against the stored sample, and a true
+            // collision falls back to a dictionary of full keys.
+            let hash = set.fingerprint(timestamp: timestamp)
+            if let first = seenHashes[hash] {
+                if samples[first].labels == set, samples[first].timestamp == timestamp {
+                    duplicates += 1
+                    return
+                }
+                let key = SeriesKey(labels: set, timestamp: timestamp)
+                if seen[key] != nil {
+                    duplicates += 1
+                    return
+                }
+                seen[key] = samples.count
+            } else {
+                seenHashes[hash] = samples.count
             }
-            seen[key] = samples.count
             samples.append(Sample(labels: set, value: value, timestamp: timestamp))
         }
 
-        func parseLabels(_ start: Int, into labels: inout [Label]) throws(ExpositionError) -> Int {
+        mutating func parseLabels(_ start: Int, into labels: inout [Label]) throws(ExpositionError) -> Int {
             var index = skipBlanks(start)
             while true {
                 guard index < lineEnd else {
@@ -177,7 +200,7 @@ package enum TextFormatParser {
                     throw fail(.syntax, "expected label name, got \(describe(index))", at: index)
                 }
                 while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
-                let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
+                let name = names.labelName(bytes, nameStart, index)
                 index = skipBlanks(index)
                 guard index < lineEnd, bytes[index] == ASCII.equals else {
                     throw fail(.syntax, "expected equal after label name \(name), got \(describe(index))", at: index)
