@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= examples/quickstart.yaml
 
-.PHONY: all deps deps-test build release run test check lint format clean
+.PHONY: all deps deps-test build release run test check lint format clean bench bench-check bench-thresholds compare
 
 all: build
 
@@ -26,6 +26,24 @@ run: build
 test: deps-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+BENCH = SCALEBRIDGE_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --disable-sandbox
+
+## Benchmarks (release build, a few minutes; docs/performance.md).
+bench:
+	$(BENCH) benchmark
+
+## Fails when a benchmark regresses beyond the committed thresholds (Benchmarks/Thresholds).
+bench-check:
+	$(BENCH) benchmark thresholds check --path "$(CURDIR)/Benchmarks/Thresholds"
+
+## Rewrites the committed thresholds from a fresh run (after an intended change).
+bench-thresholds:
+	$(BENCH) --allow-writing-to-package-directory benchmark thresholds update --path "$(CURDIR)/Benchmarks/Thresholds"
+
+## Side-by-side figures against Python prometheus_client/boto3 and promtool (bench/compare.sh).
+compare:
+	bash bench/compare.sh
 
 check: build
 	.build/debug/scalebridge check --config $(CONFIG)
