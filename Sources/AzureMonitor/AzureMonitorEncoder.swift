@@ -39,10 +39,7 @@ package enum AzureMonitorEncoder {
     package static let maxBodyBytes = 4_000_000
 
     package static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        UTCTimestamp.format(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 
     /// Request bodies: one post alone is plain JSON; several are NDJSON (one post per line,

@@ -37,10 +37,7 @@ package enum TimeSeriesEncoder {
 
     /// RFC 3339 UTC with milliseconds (end times of one series must be ≥ 1 ms apart).
     package static func timestamp(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        UTCTimestamp.format(milliseconds: milliseconds, fractional: true)
     }
 
     package static func body(_ series: ArraySlice<TimeSeriesPoint>) -> String {

@@ -58,8 +58,9 @@ package struct Tick: Sendable {
     package func evaluate(now: Date = Date(), state: inout EngineState) async -> Report {
         let time = Int64((now.timeIntervalSince1970 * 1000).rounded())
         let scrapes = await scraper.scrapeAll(targets)
+        let filter = SelectorFilter(signals.flatMap { $0.query.expression.selectors })
         for scrape in scrapes {
-            state.store.ingest(target: "\(scrape.target)\u{0}\(scrape.instance)", samples: scrape.samples, time: time)
+            state.store.ingest(target: "\(scrape.target)\u{0}\(scrape.instance)", samples: scrape.samples, time: time, keeping: filter)
         }
         let retention = self.retention
         state.store.prune(keepingAfter: time - retention, forgetBefore: time - max(retention, Snapshot.lookback))

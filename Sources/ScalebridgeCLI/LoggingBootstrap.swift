@@ -22,7 +22,7 @@ struct StderrLogHandler: LogHandler {
     func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        let time = ISO8601DateFormatter().string(from: Date())
+        let time = UTCTimestamp.format(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
         let line: String
         switch format {
         case .text:

@@ -34,10 +34,11 @@ package struct Scraper: Sendable {
         var samples: [Sample] = []
         let job = target.name
         let instance = target.instance
+        let extra = [Label("instance", instance), Label("job", job)]
         if case .success(let page) = outcome {
             samples.reserveCapacity(page.samples.count + 3)
             for sample in page.samples {
-                samples.append(Sample(labels: Scraper.attach(sample.labels, job: job, instance: instance), value: sample.value, timestamp: sample.timestamp))
+                samples.append(Sample(labels: Scraper.attach(sample.labels, job: job, instance: instance, extra: extra), value: sample.value, timestamp: sample.timestamp))
             }
         }
         let scrapedCount = samples.count
@@ -58,7 +59,12 @@ package struct Scraper: Sendable {
     }
 
     /// Prometheus' `honor_labels: false`: target labels win, clashing page labels become `exported_*`.
-    static func attach(_ labels: Labels, job: String, instance: String) -> Labels {
+    /// - Parameter extra: `[instance, job]` as labels, made once per scrape.
+    static func attach(_ labels: Labels, job: String, instance: String, extra: [Label]? = nil) -> Labels {
+        if labels["job"] == nil, labels["instance"] == nil {
+            // The common case, in one allocation ("instance" sorts before "job").
+            return labels.inserting(sorted: extra ?? [Label("instance", instance), Label("job", job)])
+        }
         var result = labels
         for (name, value) in [("job", job), ("instance", instance)] {
             if let existing = result[name] {

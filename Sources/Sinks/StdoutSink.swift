@@ -31,7 +31,7 @@ package struct StdoutSink: MetricSink {
     package func render(_ publication: Publication) -> String {
         switch format {
         case .text:
-            let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(publication.timestamp) / 1000))
+            let time = UTCTimestamp.format(milliseconds: publication.timestamp)
             return publication.points.map { point in
                 let labels = point.labels.isEmpty ? "" : point.labels.description
                 return "\(time) \(point.signal)\(labels) \(ValueFormat.prometheus(point.value))\n"

@@ -123,6 +123,28 @@ package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, C
         return result
     }
 
+    /// Adds labels this set does not have, in one pass: `extra` must be sorted by name and
+    /// absent from the set (callers check). Used for `instance` and `job` on every sample.
+    package func inserting(sorted extra: [Label]) -> Labels {
+        var merged: [Label] = []
+        merged.reserveCapacity(pairs.count + extra.count)
+        var next = 0
+        for label in pairs {
+            while next < extra.count, extra[next].name < label.name {
+                merged.append(extra[next])
+                next += 1
+            }
+            merged.append(label)
+        }
+        while next < extra.count {
+            merged.append(extra[next])
+            next += 1
+        }
+        var result = Labels()
+        result.pairs = merged
+        return result
+    }
+
     package func removing(_ names: Set<String>) -> Labels {
         var result = Labels()
         result.pairs = pairs.filter { !names.contains($0.name) }

@@ -30,10 +30,14 @@ package struct SeriesStore: Sendable {
     /// Appends one target's scrape. Samples without their own timestamp are stamped `time`.
     /// A series the target no longer exposes (or every series, when the target is down) gets a
     /// staleness marker, as in Prometheus.
-    package mutating func ingest(target: String, samples: [Sample], time: Int64) {
+    ///
+    /// With `keeping`, only series it accepts are stored (the rest of a page is never read by
+    /// the configured expressions), so a tick costs what the signals read, not the page size.
+    package mutating func ingest(target: String, samples: [Sample], time: Int64, keeping filter: SelectorFilter? = nil) {
         var current: Set<Labels> = []
-        current.reserveCapacity(samples.count)
+        current.reserveCapacity(filter == nil ? samples.count : 16)
         for sample in samples {
+            if let filter, !filter.accepts(sample.labels) { continue }
             current.insert(sample.labels)
             append(sample.labels, Point(t: sample.timestamp ?? time, v: sample.value))
         }
@@ -105,5 +109,30 @@ package struct SeriesStore: Sendable {
             byName[labels.name ?? "", default: []].insert(labels)
         }
         written = targets
+    }
+}
+
+/// Which series any of a set of selectors can match. Selectors naming a metric are looked up by
+/// name first, so most samples of a page are rejected with one hash of their name.
+package struct SelectorFilter: Sendable {
+    let byName: [String: [VectorSelector]]
+    let unnamed: [VectorSelector]
+
+    package init(_ selectors: [VectorSelector]) {
+        var byName: [String: [VectorSelector]] = [:]
+        var unnamed: [VectorSelector] = []
+        for selector in selectors {
+            if let name = selector.metricName { byName[name, default: []].append(selector) } else { unnamed.append(selector) }
+        }
+        self.byName = byName
+        self.unnamed = unnamed
+    }
+
+    package func accepts(_ labels: Labels) -> Bool {
+        func matches(_ selector: VectorSelector) -> Bool {
+            selector.matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
+        }
+        if let named = byName[labels.name ?? ""], named.contains(where: matches) { return true }
+        return unnamed.contains(where: matches)
     }
 }

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Side-by-side figures for docs/performance.md, in one run on one machine (bench/compare.sh
+builds the release binary first). Everything runs on 127.0.0.1: pages are served by a local
+HTTP server, CloudWatch is a local moto with signature checks on.
+
+  1. parsing the same pages: scalebridge vs Python prometheus_client vs `promtool check metrics`
+  2. the whole `once` job (3 targets, 3 job-queue signals, PutMetricData to moto) vs the
+     hand-written Python equivalent (bench/python_once.py): wall time and peak RSS
+  3. `scalebridge run` at a 1 s interval with 3 targets x 1k series: steady RSS, CPU per tick
+"""
+import http.server
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/release/scalebridge")
+SHARED = os.environ.get("SCALEBRIDGE_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+
+
+def page(series, extra=""):
+    """The benchmark target's synthetic page shape, plus the job-queue metrics."""
+    lines = []
+    families = max(1, series // 100)
+    for family in range(families):
+        name = f"app_queue_jobs_{family}"
+        lines.append(f"# HELP {name} Jobs in queue {family}.\n# TYPE {name} gauge")
+        for index in range(series // families):
+            lines.append(f'{name}{{queue="q{index % 10}",worker="w{index}",region="eu-west-1"}} {index * 1.5}')
+    return ("\n".join(lines) + "\n" + extra).encode()
+
+
+JOB_METRICS = """instant_tasks_jobs_active{{queue="default"}} {a}
+instant_tasks_jobs_waiting{{queue="default"}} {w}
+queued_tasks_workers_required{{queue="default"}} {r}
+total_job_spaces 20
+remaining_job_spaces {s}
+"""
+
+
+def run_measured(command, env=None):
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command[0]} failed ({status}): {stderr[-2000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def median_run(command, env=None, runs=RUNS):
+    results = [run_measured(command, env) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+class Pages(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    bodies = {}
+
+    def do_GET(self):
+        body = self.bodies.get(self.path)
+        self.send_response(200 if body else 404)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body or b"")))
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+    def log_message(self, *args):
+        pass
+
+
+def start_moto():
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    moto = subprocess.Popen([sys.executable, os.path.join(SHARED, "tools/moto-cloudwatch-check.py"), "--serve", "900"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    while True:
+        line = moto.stdout.readline()
+        if not line:
+            raise SystemExit("moto did not start")
+        if line.startswith("{"):
+            return moto, json.loads(line)
+
+
+def main():
+    print(f"scalebridge: {BINARY}")
+    print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; runs per figure: {RUNS} (median)\n")
+    work = tempfile.mkdtemp(prefix="sb-compare-")
+    from prometheus_client.parser import text_string_to_metric_families
+
+    # 1. Parsing ------------------------------------------------------------------------------
+    print("1. Parsing the same page (synthetic job-queue page, ~68 bytes per sample)")
+    print(f"{'series':>8} {'MiB':>6} | {'scalebridge':>12} {'prom_client':>12} {'promtool':>12} | in-process parse: {'scalebridge':>11} {'prom_client':>11} {'ratio':>6}")
+    for series in (1_000, 10_000, 100_000):
+        body = page(series)
+        path = os.path.join(work, f"page-{series}.prom")
+        with open(path, "wb") as handle:
+            handle.write(body)
+        runs = 5 if series == 100_000 else RUNS
+        sb, _ = median_run([BINARY, "query", "--target", f"file://{path}", "count({__name__=~\".+\"})", "--format", "json"], runs=runs)
+        py, _ = median_run([sys.executable, "-c", f"from prometheus_client.parser import text_string_to_metric_families as p\nfor f in p(open({path!r}).read()): list(f.samples)"], runs=runs)
+        with open(path, "rb") as stdin:
+            start = time.perf_counter()
+            subprocess.run(["promtool", "check", "metrics"], stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        promtool = time.perf_counter() - start
+        # In process: scalebridge's own scrape timing from `explain`, Python's parse timed here.
+        config = os.path.join(work, f"parse-{series}.yaml")
+        with open(config, "w") as handle:
+            handle.write(f'targets: [{{name: page, url: "file://{path}"}}]\nsignals: [{{name: N, expr: "count(app_queue_jobs_0)"}}]\n')
+        sb_inproc = []
+        for _ in range(runs):
+            out = subprocess.run([BINARY, "explain", "--config", config], capture_output=True, text=True).stdout
+            sb_inproc.append(float(re.search(r"samples \(text\) in (\d+) ms", out).group(1)) / 1000)
+        text = body.decode()
+        py_inproc = []
+        for _ in range(max(3, runs // 3)):
+            start = time.perf_counter()
+            for family in text_string_to_metric_families(text):
+                list(family.samples)
+            py_inproc.append(time.perf_counter() - start)
+        sbi, pyi = statistics.median(sb_inproc), statistics.median(py_inproc)
+        print(f"{series:>8} {len(body) / 2**20:>6.2f} | {sb * 1000:>10.1f}ms {py * 1000:>10.1f}ms {promtool * 1000:>10.1f}ms | "
+              f"{'':>17} {sbi * 1000:>9.1f}ms {pyi * 1000:>9.1f}ms {pyi / max(sbi, 1e-4):>5.0f}x")
+    print("   (whole processes: start, read, parse; scalebridge's in-process figure is its scrape of the file, ms resolution)\n")
+
+    # 2. once ----------------------------------------------------------------------------------
+    moto, creds = start_moto()
+    try:
+        Pages.bodies = {f"/t{i}": page(1_000, JOB_METRICS.format(a=3 + i, w=10 * i, r=7 + i, s=13 - i)) for i in range(3)}
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        urls = [f"{base}/t{i}" for i in range(3)]
+        config = os.path.join(work, "once.yaml")
+        with open(config, "w") as handle:
+            handle.write("listen: \"\"\ntargets:\n")
+            for i, url in enumerate(urls):
+                handle.write(f"  - {{name: t{i}, url: \"{url}\"}}\n")
+            handle.write(f"""signals:
+  - {{name: InstantWorkersRequired, expr: "(sum(instant_tasks_jobs_active) + sum(instant_tasks_jobs_waiting)) / 5", round: ceil}}
+  - {{name: QueuedWorkersRequired, expr: "max(queued_tasks_workers_required)", buffer: 0.3, round: ceil}}
+  - {{name: CodeRunnerUtilisation, expr: "(sum(total_job_spaces) - sum(remaining_job_spaces)) / sum(total_job_spaces)"}}
+sinks:
+  - {{type: cloudwatch, namespace: Bench, region: us-east-1, endpoint: "{creds['endpoint']}/", access_key_id: "{creds['access_key']}", secret_access_key: "${{BENCH_AWS_SECRET}}", gzip: false}}
+""")
+        env = dict(os.environ, BENCH_AWS_KEY=creds["access_key"], BENCH_AWS_SECRET=creds["secret_key"])
+        sb_time, sb_rss = median_run([BINARY, "once", "--config", config], env=env)
+        py_time, py_rss = median_run([sys.executable, os.path.join(ROOT, "bench/python_once.py"), creds["endpoint"]] + urls, env=env)
+        print("2. The whole `once` job: 3 targets x 1k series, 3 signals, PutMetricData to local moto")
+        print(f"   {'':<28} {'wall (median)':>14} {'peak RSS':>10}")
+        print(f"   {'scalebridge once':<28} {sb_time * 1000:>12.1f}ms {sb_rss / 1024:>8.1f}MiB")
+        print(f"   {'Python prometheus_client+boto3':<28} {py_time * 1000:>12.1f}ms {py_rss / 1024:>8.1f}MiB")
+        print(f"   ratio: {py_time / sb_time:.1f}x faster, {py_rss / sb_rss:.1f}x less memory\n")
+
+        # 3. run -------------------------------------------------------------------------------
+        run_config = os.path.join(work, "run.yaml")
+        with open(config) as source, open(run_config, "w") as target:
+            target.write("scrape: {interval: 1s, timeout: 1s}\n" + source.read())
+        daemon = subprocess.Popen([BINARY, "run", "--config", run_config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        try:
+            time.sleep(10)  # warm up: connections, credentials, allocator
+            ticks = int(os.environ.get("BENCH_RUN_SECONDS", "30"))
+
+            def cpu_and_rss():
+                with open(f"/proc/{daemon.pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{daemon.pid}/status") as status:
+                    text = status.read()
+                rss = int(re.search(r"VmRSS:\s+(\d+)", text).group(1))
+                hwm = int(re.search(r"VmHWM:\s+(\d+)", text).group(1))
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), rss, hwm
+
+            cpu0, _, _ = cpu_and_rss()
+            time.sleep(ticks)
+            cpu1, rss, hwm = cpu_and_rss()
+        finally:
+            daemon.terminate()
+            daemon.wait(10)
+        print(f"3. `scalebridge run`, 1 s interval, 3 targets x 1k series, CloudWatch sink, {ticks} s after a 10 s warm-up")
+        print(f"   steady RSS {rss / 1024:.1f} MiB (peak {hwm / 1024:.1f} MiB); CPU {(cpu1 - cpu0) / ticks * 1000:.2f} ms per tick")
+        server.shutdown()
+    finally:
+        moto.terminate()
+        moto.wait(10)
+
+
+if __name__ == "__main__":
+    main()
