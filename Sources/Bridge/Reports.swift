@@ -80,7 +80,7 @@ package enum ExplainReport {
         for scrape in report.scrapes {
             switch scrape.outcome {
             case .success(let page):
-                out += "  \(scrape.target)  up  \(page.samples.count) samples (\(page.format == .openMetrics ? "OpenMetrics" : "text")) in \(scrape.duration.milliseconds) ms  instance=\(scrape.instance)\n"
+                out += "  \(scrape.target)  up  \(page.sampleCount) samples (\(page.format == .openMetrics ? "OpenMetrics" : "text")) in \(scrape.duration.milliseconds) ms  instance=\(scrape.instance)\n"
             case .failure(let error):
                 out += "  \(scrape.target)  DOWN  \(error.code.rawValue)/\(error.reason): \(error.message)\n"
             }

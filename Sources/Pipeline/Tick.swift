@@ -57,8 +57,8 @@ package struct Tick: Sendable {
     /// Scrape, record into the history, evaluate, and apply each signal's missing-data policy.
     package func evaluate(now: Date = Date(), state: inout EngineState) async -> Report {
         let time = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        let scrapes = await scraper.scrapeAll(targets)
         let filter = SelectorFilter(signals.flatMap { $0.query.expression.selectors })
+        let scrapes = await scraper.scrapeAll(targets, keepingNames: filter.names)
         for scrape in scrapes {
             state.store.ingest(target: "\(scrape.target)\u{0}\(scrape.instance)", samples: scrape.samples, time: time, keeping: filter)
         }

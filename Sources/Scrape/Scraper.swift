@@ -15,10 +15,12 @@ package struct Scraper: Sendable {
     }
 
     /// Scrapes every target concurrently; results come back in target order.
-    package func scrapeAll(_ targets: [ScrapeTarget]) async -> [ScrapeResult] {
+    /// - Parameter keepingNames: metric names worth returning (nil: all); other series are
+    ///   validated but not kept (`ExpositionParser`).
+    package func scrapeAll(_ targets: [ScrapeTarget], keepingNames: Set<String>? = nil) async -> [ScrapeResult] {
         await withTaskGroup(of: (Int, ScrapeResult).self) { group in
             for (index, target) in targets.enumerated() {
-                group.addTask { (index, await scrape(target)) }
+                group.addTask { (index, await scrape(target, keepingNames: keepingNames)) }
             }
             var results = [ScrapeResult?](repeating: nil, count: targets.count)
             for await (index, result) in group { results[index] = result }
@@ -26,10 +28,10 @@ package struct Scraper: Sendable {
         }
     }
 
-    package func scrape(_ target: ScrapeTarget) async -> ScrapeResult {
+    package func scrape(_ target: ScrapeTarget, keepingNames: Set<String>? = nil) async -> ScrapeResult {
         let clock = ContinuousClock()
         let started = clock.now
-        let outcome = await fetchAndParse(target)
+        let outcome = await fetchAndParse(target, keepingNames: keepingNames)
         let duration = clock.now - started
         var samples: [Sample] = []
         let job = target.name
@@ -41,14 +43,15 @@ package struct Scraper: Sendable {
                 samples.append(Sample(labels: Scraper.attach(sample.labels, job: job, instance: instance, extra: extra), value: sample.value, timestamp: sample.timestamp))
             }
         }
-        let scrapedCount = samples.count
+        // Every valid sample on the page, including those the signals do not read.
+        let scrapedCount: Int = if case .success(let page) = outcome { page.sampleCount } else { 0 }
         let base = Labels([("job", job), ("instance", instance)])
         samples.append(Sample(labels: base.setting(Labels.metricName, to: "up"), value: outcome.isSuccess ? 1 : 0))
         samples.append(Sample(labels: base.setting(Labels.metricName, to: "scrape_duration_seconds"), value: duration.secondsDouble))
         samples.append(Sample(labels: base.setting(Labels.metricName, to: "scrape_samples_scraped"), value: Double(scrapedCount)))
         switch outcome {
         case .success(let page):
-            logger.debug("scraped target", metadata: ["target": "\(job)", "samples": "\(page.samples.count)", "format": "\(page.format)", "duration_ms": "\(duration.milliseconds)"])
+            logger.debug("scraped target", metadata: ["target": "\(job)", "samples": "\(page.sampleCount)", "format": "\(page.format)", "duration_ms": "\(duration.milliseconds)"])
             if page.duplicatesDropped > 0 {
                 logger.warning("target exposes duplicate series; kept the first of each", metadata: ["target": "\(job)", "duplicates": "\(page.duplicatesDropped)"])
             }
@@ -75,7 +78,7 @@ package struct Scraper: Sendable {
         return result
     }
 
-    func fetchAndParse(_ target: ScrapeTarget) async -> Result<ExpositionPage, ScrapeError> {
+    func fetchAndParse(_ target: ScrapeTarget, keepingNames: Set<String>? = nil) async -> Result<ExpositionPage, ScrapeError> {
         var request = HTTPRequest(url: target.url)
         request.headers = [HTTPHeader("Accept", ExpositionFormat.acceptHeader)] + target.headers
         request.headers.append(HTTPHeader("X-Prometheus-Scrape-Timeout-Seconds", String(target.timeout.secondsDouble)))
@@ -105,7 +108,7 @@ package struct Scraper: Sendable {
             }
         }
         do {
-            return .success(try ExpositionParser.parse(response.body, format: format))
+            return .success(try ExpositionParser.parse(response.body, format: format, keepingNames: keepingNames))
         } catch {
             let formatName = format == .openMetrics ? "OpenMetrics" : "Prometheus text"
             return .failure(ScrapeError(code: .parse, reason: error.code.rawValue, message: "target \(target.name): malformed \(formatName) page, \(error); the whole page was ignored"))

@@ -53,15 +53,31 @@ struct TextFormatParserTests {
     )
     func errors(_ input: (String, Int, Int, String)) {
         let (text, line, column, message) = input
-        do {
-            let page = try parse(text)
-            Issue.record("accepted: \(page.samples)")
-        } catch let error as ExpositionError {
-            #expect(error.line == line)
-            #expect(error.column == column)
-            #expect(error.message.contains(message), "message was: \(error.message)")
-        } catch {
-            Issue.record("unexpected error type \(error)")
+        // Also when no metric is wanted: skipped samples are validated just the same.
+        for keep in [nil, Set<String>()] as [Set<String>?] {
+            do {
+                let page = try TextFormatParser.parse(Array(text.utf8), keepingNames: keep)
+                Issue.record("accepted: \(page.samples) (keep \(String(describing: keep)))")
+            } catch let error as ExpositionError {
+                #expect(error.line == line)
+                #expect(error.column == column)
+                #expect(error.message.contains(message), "message was: \(error.message)")
+            } catch {
+                Issue.record("unexpected error type \(error)")
+            }
+        }
+    }
+
+    @Test("keepingNames returns exactly the wanted metrics' samples of a full parse, and counts the rest")
+    func keepingNames() throws {
+        for fixture in ["edge-cases.prom", "membrane-api.prom", "code-runner-a.prom"] {
+            let bytes = try Fixtures.bytes(Fixtures.sharedFile("fixtures/exposition/\(fixture)"))
+            let full = try TextFormatParser.parse(bytes)
+            let names = Set(full.samples.compactMap(\.labels.name).sorted().enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+            let kept = try TextFormatParser.parse(bytes, keepingNames: names)
+            #expect(kept.samples == full.samples.filter { names.contains($0.name) }, "\(fixture)")
+            #expect(kept.sampleCount == full.sampleCount && kept.samplesSkipped > 0, "\(fixture)")
+            #expect(kept.families == full.families)
         }
     }
 

@@ -47,11 +47,17 @@ package struct ExpositionPage: Sendable, Equatable {
     /// Samples dropped because the same series appeared twice with the same timestamp
     /// (Prometheus keeps the first one and counts the rest).
     package var duplicatesDropped: Int
+    /// Valid samples not returned because no wanted metric name matched (see `keepingNames`).
+    package var samplesSkipped: Int
 
-    package init(format: ExpositionFormat, samples: [Sample], families: [MetricFamily], duplicatesDropped: Int = 0) {
+    package init(format: ExpositionFormat, samples: [Sample], families: [MetricFamily], duplicatesDropped: Int = 0, samplesSkipped: Int = 0) {
         self.format = format
         self.samples = samples
         self.families = families
         self.duplicatesDropped = duplicatesDropped
+        self.samplesSkipped = samplesSkipped
     }
+
+    /// Every valid sample on the page, returned or skipped.
+    package var sampleCount: Int { samples.count + samplesSkipped }
 }

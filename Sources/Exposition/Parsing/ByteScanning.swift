@@ -203,6 +203,23 @@ func readQuotedValue(_ bytes: [UInt8], from start: Int, end: Int) -> (String, In
     return nil
 }
 
+/// Finds the end of a quoted label value without decoding it: the index just past the closing
+/// quote, or nil if unterminated. Escapes are skipped as `readQuotedValue` reads them.
+func skipQuotedValue(_ bytes: [UInt8], from start: Int, end: Int) -> Int? {
+    var index = start + 1
+    while index < end {
+        let byte = bytes[index]
+        if byte == ASCII.quote { return index + 1 }
+        if byte == ASCII.backslash {
+            guard index + 1 < end else { return nil }
+            index += 2
+            continue
+        }
+        index += 1
+    }
+    return nil
+}
+
 /// Unescapes HELP text: `\\` and `\n`; other sequences are kept as written.
 func unescapeHelp(_ bytes: ArraySlice<UInt8>) -> String {
     guard bytes.contains(ASCII.backslash) else { return String(decoding: bytes, as: UTF8.self) }

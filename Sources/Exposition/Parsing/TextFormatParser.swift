@@ -3,14 +3,16 @@
 /// tokens is allowed, a trailing comma in a label set is allowed, timestamps are integer
 /// milliseconds. Any error rejects the page.
 package enum TextFormatParser {
-    package static func parse(_ bytes: [UInt8]) throws(ExpositionError) -> ExpositionPage {
+    package static func parse(_ bytes: [UInt8], keepingNames: Set<String>? = nil) throws(ExpositionError) -> ExpositionPage {
         var parser = Parser(bytes: bytes)
+        parser.keep = keepingNames
         try parser.run()
         return ExpositionPage(
             format: .prometheusText,
             samples: parser.samples,
             families: parser.familyOrder.map { parser.families[$0]! },
-            duplicatesDropped: parser.duplicates
+            duplicatesDropped: parser.duplicates,
+            samplesSkipped: parser.skipped
         )
     }
 
@@ -20,6 +22,11 @@ package enum TextFormatParser {
         var families: [String: MetricFamily] = [:]
         var familyOrder: [String] = []
         var seenHashes: [UInt64: Int] = [:]
+        /// Metric names whose samples are returned (nil: all); the last decision is cached,
+        /// since a family's lines come together.
+        var keep: Set<String>? = nil
+        var lastDecision: (name: String, keep: Bool)? = nil
+        var skipped = 0
         var seen: [SeriesKey: Int] = [:]
         var duplicates = 0
         var cursor: LineCursor
@@ -126,12 +133,16 @@ package enum TextFormatParser {
                 throw fail(.syntax, "expected a metric name, got \(describe(index))", at: index)
             }
             while index < lineEnd, isMetricNameByte(bytes[index]) { index += 1 }
+            let name = names.metricName(bytes, start, index)
+            let wanted = isWanted(name)
             var labels: [Label] = []
-            labels.reserveCapacity(8)
-            labels.append(Label(Labels.metricName, names.metricName(bytes, start, index)))
+            if wanted {
+                labels.reserveCapacity(8)
+                labels.append(Label(Labels.metricName, name))
+            }
             index = skipBlanks(index)
             if index < lineEnd, bytes[index] == ASCII.braceOpen {
-                index = try parseLabels(index + 1, into: &labels)
+                index = wanted ? try parseLabels(index + 1, into: &labels) : try validateLabels(index + 1)
                 index = skipBlanks(index)
             }
             let valueStart = index
@@ -166,6 +177,10 @@ package enum TextFormatParser {
                     throw fail(.syntax, "expected next entry after timestamp, got \(describe(index))", at: index)
                 }
             }
+            guard wanted else {
+                skipped += 1
+                return
+            }
             let set = Labels(unsorted: labels).withoutEmptyValues
             // Duplicate detection keyed by a 64-bit hash of the series (much cheaper than
             // hashing Strings); a hash hit is confirmed against the stored sample, and a true
@@ -186,6 +201,56 @@ package enum TextFormatParser {
                 seenHashes[hash] = samples.count
             }
             samples.append(Sample(labels: set, value: value, timestamp: timestamp))
+        }
+
+        mutating func isWanted(_ name: String) -> Bool {
+            guard let keep else { return true }
+            if let last = lastDecision, last.name == name { return last.keep }
+            let decision = keep.contains(name)
+            lastDecision = (name, decision)
+            return decision
+        }
+
+        /// The same checks as `parseLabels` (names, quoting, escapes, UTF-8, uniqueness), for a
+        /// sample that is not returned: no Strings are built.
+        func validateLabels(_ start: Int) throws(ExpositionError) -> Int {
+            var index = skipBlanks(start)
+            var seen: [(start: Int, count: Int)] = []
+            while true {
+                guard index < lineEnd else {
+                    throw fail(.syntax, "unexpected end of label set", at: index)
+                }
+                if bytes[index] == ASCII.braceClose { return index + 1 }
+                let nameStart = index
+                guard isLabelNameStart(bytes[index]) else {
+                    throw fail(.syntax, "expected label name, got \(describe(index))", at: index)
+                }
+                while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
+                let count = index - nameStart
+                let name = { String(decoding: bytes[nameStart..<(nameStart + count)], as: UTF8.self) }
+                index = skipBlanks(index)
+                guard index < lineEnd, bytes[index] == ASCII.equals else {
+                    throw fail(.syntax, "expected equal after label name \(name()), got \(describe(index))", at: index)
+                }
+                index = skipBlanks(index + 1)
+                guard index < lineEnd, bytes[index] == ASCII.quote else {
+                    throw fail(.syntax, "expected quoted label value for \(name()), got \(describe(index))", at: index)
+                }
+                let valueStart = index
+                guard let next = skipQuotedValue(bytes, from: index, end: lineEnd) else {
+                    throw fail(.syntax, "unexpected end of label value for \(name())", at: valueStart)
+                }
+                guard isValidUTF8(bytes[(valueStart + 1)..<(next - 1)]) else {
+                    throw fail(.encoding, "label value for \(name()) is not valid UTF-8", at: valueStart)
+                }
+                let isMetricName = count == 8 && bytes[nameStart..<(nameStart + 8)].elementsEqual(Labels.metricName.utf8)
+                if isMetricName || seen.contains(where: { $0.count == count && NameCache.same(bytes, $0.start, nameStart, count) }) {
+                    throw fail(.duplicateLabel, "label name \"\(name())\" is not unique in this series", at: nameStart)
+                }
+                seen.append((nameStart, count))
+                index = skipBlanks(next)
+                if index < lineEnd, bytes[index] == ASCII.comma { index = skipBlanks(index + 1) }
+            }
         }
 
         mutating func parseLabels(_ start: Int, into labels: inout [Label]) throws(ExpositionError) -> Int {

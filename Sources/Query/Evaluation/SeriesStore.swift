@@ -128,6 +128,10 @@ package struct SelectorFilter: Sendable {
         self.unnamed = unnamed
     }
 
+    /// The metric names the selectors can match, or nil when a selector matches by other labels
+    /// only (then every series may be wanted).
+    package var names: Set<String>? { unnamed.isEmpty ? Set(byName.keys) : nil }
+
     package func accepts(_ labels: Labels) -> Bool {
         func matches(_ selector: VectorSelector) -> Bool {
             selector.matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
