@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the release binary and prints scalebridge's figures next to the alternatives users would
-# otherwise pick (bench/compare.py). Needs: promtool (Debian `prometheus`), python3 with
+# otherwise pick (bench/compare.py). Needs: promtool (Debian `prometheus`), GNU time, python3 with
 # prometheus_client, boto3 and moto[server] (installed here if missing), ../shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ for module in prometheus_client boto3; do
   python3 -c "import $module" 2>/dev/null || python3 -m pip install --quiet "$module" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "$module"
 done
 python3 -c "import moto.server" 2>/dev/null || bash dev/install-deps.sh --test
-command -v promtool >/dev/null || bash dev/install-deps.sh --test
-swift build -c release --product scalebridge >/dev/null
-exec python3 bench/compare.py "$PWD/.build/release/scalebridge"
+command -v promtool >/dev/null && [ -x /usr/bin/time ] || bash dev/install-deps.sh --test
+# The shipped binary: release, static Swift stdlib, as packaging/Dockerfile builds it.
+swift build -c release --static-swift-stdlib --scratch-path .build-static --product scalebridge >/dev/null
+exec python3 bench/compare.py "$PWD/.build-static/release/scalebridge"

@@ -14,6 +14,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+  [ -x /usr/bin/time ] || missing+=(time)
 fi
 
 # Python oracles, each installed only when its module is missing:

@@ -40,13 +40,15 @@ package enum PutMetricDataEncoder {
         var current = header
         var count = 0
         for datum in datums {
-            let part = encode(datum, index: count + 1)
+            var part = encode(datum, index: count + 1)
             if count > 0, count == maxDatums || current.utf8.count + 1 + part.utf8.count > maxBytes {
                 bodies.append(current)
                 current = header
                 count = 0
+                // Member numbers restart in each request.
+                part = encode(datum, index: 1)
             }
-            current += "&" + encode(datum, index: count + 1)
+            current += "&" + part
             count += 1
         }
         if count > 0 { bodies.append(current) }

@@ -201,13 +201,15 @@ package final class SigningKeyCache: Sendable {
 /// `extra`) becomes `%XX` in upper-case hex. Used for canonical requests and Query form bodies.
 package enum PercentEncoding {
     static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8))
+    /// The same as a table: this runs for every byte of every request body and query.
+    private static let plain: [Bool] = (0...255).map { unreserved.contains(UInt8($0)) }
     private static let hex = Array("0123456789ABCDEF".utf8)
 
     package static func encode(_ text: String, keeping extra: Set<UInt8> = []) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
-            if unreserved.contains(byte) || extra.contains(byte) {
+            if plain[Int(byte)] || (!extra.isEmpty && extra.contains(byte)) {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))
