@@ -142,7 +142,7 @@ package enum TextFormatParser {
             }
             index = skipBlanks(index)
             if index < lineEnd, bytes[index] == ASCII.braceOpen {
-                index = wanted ? try parseLabels(index + 1, into: &labels) : try validateLabels(index + 1)
+                index = try parseLabels(index + 1, keep: wanted, into: &labels)
                 index = skipBlanks(index)
             }
             let valueStart = index
@@ -211,11 +211,12 @@ package enum TextFormatParser {
             return decision
         }
 
-        /// The same checks as `parseLabels` (names, quoting, escapes, UTF-8, uniqueness), for a
-        /// sample that is not returned: no Strings are built.
-        func validateLabels(_ start: Int) throws(ExpositionError) -> Int {
+        /// Reads a label set. With `keep`, names and values are decoded into `labels`; without,
+        /// the same checks run (names, quoting, escapes, UTF-8, uniqueness) but no String is
+        /// built, for samples that are not returned.
+        mutating func parseLabels(_ start: Int, keep: Bool = true, into labels: inout [Label]) throws(ExpositionError) -> Int {
             var index = skipBlanks(start)
-            var seen: [(start: Int, count: Int)] = []
+            var skipped: [(start: Int, count: Int)] = []
             while true {
                 guard index < lineEnd else {
                     throw fail(.syntax, "unexpected end of label set", at: index)
@@ -226,66 +227,43 @@ package enum TextFormatParser {
                     throw fail(.syntax, "expected label name, got \(describe(index))", at: index)
                 }
                 while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
-                let count = index - nameStart
-                let name = { String(decoding: bytes[nameStart..<(nameStart + count)], as: UTF8.self) }
+                let nameEnd = index
+                let name: String? = keep ? names.labelName(bytes, nameStart, nameEnd) : nil
+                func nameText() -> String { name ?? String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self) }
                 index = skipBlanks(index)
                 guard index < lineEnd, bytes[index] == ASCII.equals else {
-                    throw fail(.syntax, "expected equal after label name \(name()), got \(describe(index))", at: index)
+                    throw fail(.syntax, "expected equal after label name \(nameText()), got \(describe(index))", at: index)
                 }
                 index = skipBlanks(index + 1)
                 guard index < lineEnd, bytes[index] == ASCII.quote else {
-                    throw fail(.syntax, "expected quoted label value for \(name()), got \(describe(index))", at: index)
+                    throw fail(.syntax, "expected quoted label value for \(nameText()), got \(describe(index))", at: index)
                 }
                 let valueStart = index
-                guard let next = skipQuotedValue(bytes, from: index, end: lineEnd) else {
-                    throw fail(.syntax, "unexpected end of label value for \(name())", at: valueStart)
+                let read: (value: String?, next: Int)? =
+                    keep ? readQuotedValue(bytes, from: index, end: lineEnd).map { ($0.0, $0.1) } : skipQuotedValue(bytes, from: index, end: lineEnd).map { (nil, $0) }
+                guard let read else {
+                    throw fail(.syntax, "unexpected end of label value for \(nameText())", at: valueStart)
                 }
-                guard isValidUTF8(bytes[(valueStart + 1)..<(next - 1)]) else {
-                    throw fail(.encoding, "label value for \(name()) is not valid UTF-8", at: valueStart)
+                guard isValidUTF8(bytes[(valueStart + 1)..<(read.next - 1)]) else {
+                    throw fail(.encoding, "label value for \(nameText()) is not valid UTF-8", at: valueStart)
                 }
-                let isMetricName = count == 8 && bytes[nameStart..<(nameStart + 8)].elementsEqual(Labels.metricName.utf8)
-                if isMetricName || seen.contains(where: { $0.count == count && NameCache.same(bytes, $0.start, nameStart, count) }) {
-                    throw fail(.duplicateLabel, "label name \"\(name())\" is not unique in this series", at: nameStart)
+                let count = nameEnd - nameStart
+                let repeated =
+                    if let name {
+                        name == Labels.metricName || labels.contains { $0.name == name }
+                    } else {
+                        (count == 8 && bytes[nameStart..<nameEnd].elementsEqual(Labels.metricName.utf8))
+                            || skipped.contains { $0.count == count && NameCache.same(bytes, $0.start, nameStart, count) }
+                    }
+                if repeated {
+                    throw fail(.duplicateLabel, "label name \"\(nameText())\" is not unique in this series", at: nameStart)
                 }
-                seen.append((nameStart, count))
-                index = skipBlanks(next)
-                if index < lineEnd, bytes[index] == ASCII.comma { index = skipBlanks(index + 1) }
-            }
-        }
-
-        mutating func parseLabels(_ start: Int, into labels: inout [Label]) throws(ExpositionError) -> Int {
-            var index = skipBlanks(start)
-            while true {
-                guard index < lineEnd else {
-                    throw fail(.syntax, "unexpected end of label set", at: index)
+                if let name, let value = read.value {
+                    labels.append(Label(name, value))
+                } else {
+                    skipped.append((nameStart, count))
                 }
-                if bytes[index] == ASCII.braceClose { return index + 1 }
-                let nameStart = index
-                guard isLabelNameStart(bytes[index]) else {
-                    throw fail(.syntax, "expected label name, got \(describe(index))", at: index)
-                }
-                while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
-                let name = names.labelName(bytes, nameStart, index)
-                index = skipBlanks(index)
-                guard index < lineEnd, bytes[index] == ASCII.equals else {
-                    throw fail(.syntax, "expected equal after label name \(name), got \(describe(index))", at: index)
-                }
-                index = skipBlanks(index + 1)
-                guard index < lineEnd, bytes[index] == ASCII.quote else {
-                    throw fail(.syntax, "expected quoted label value for \(name), got \(describe(index))", at: index)
-                }
-                let valueStart = index
-                guard let (value, next) = readQuotedValue(bytes, from: index, end: lineEnd) else {
-                    throw fail(.syntax, "unexpected end of label value for \(name)", at: valueStart)
-                }
-                guard isValidUTF8(bytes[(valueStart + 1)..<(next - 1)]) else {
-                    throw fail(.encoding, "label value for \(name) is not valid UTF-8", at: valueStart)
-                }
-                if name == Labels.metricName || labels.contains(where: { $0.name == name }) {
-                    throw fail(.duplicateLabel, "label name \"\(name)\" is not unique in this series", at: nameStart)
-                }
-                labels.append(Label(name, value))
-                index = skipBlanks(next)
+                index = skipBlanks(read.next)
                 if index < lineEnd, bytes[index] == ASCII.comma { index = skipBlanks(index + 1) }
             }
         }
