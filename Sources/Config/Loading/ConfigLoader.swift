@@ -368,12 +368,10 @@ package enum ConfigLoader {
             let file = reader.mapping(node, path, allowed: [])?["path"].flatMap { reader.string($0.value, "\(path).path") }
             return .emf(config, path: file)
         default:
-            if SinkConfig.plannedTypes.contains(type) {
-                reader.error(typeEntry.value, "\(path).type", "sink type `\(type)` is not available in this build yet", hint: "available: \(SinkConfig.knownTypes.joined(separator: ", "))")
-            } else {
-                let all = SinkConfig.knownTypes + SinkConfig.plannedTypes
-                reader.error(typeEntry.value, "\(path).type", "unknown sink type `\(type)`", hint: nearest(type, in: all).map { "did you mean `\($0)`?" } ?? "available: \(SinkConfig.knownTypes.joined(separator: ", "))")
-            }
+            reader.error(
+                typeEntry.value, "\(path).type", "unknown sink type `\(type)`",
+                hint: nearest(type, in: SinkConfig.knownTypes).map { "did you mean `\($0)`?" } ?? "available: \(SinkConfig.knownTypes.joined(separator: ", "))"
+            )
             return nil
         }
     }

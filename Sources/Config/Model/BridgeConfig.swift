@@ -178,8 +178,6 @@ package enum SinkConfig: Sendable {
 
     /// Sink types this build knows.
     package static let knownTypes = ["stdout", "cloudwatch", "emf", "prometheus", "azure_monitor", "google_monitoring", "cloud_run"]
-    /// Sink types planned but not in this build (so the error can say so).
-    package static let plannedTypes: [String] = []
 }
 
 /// `type: cloudwatch`: PutMetricData for ECS target tracking.
