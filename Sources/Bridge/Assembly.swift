@@ -123,29 +123,24 @@ package enum Assembly {
         write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput
     ) async -> [any MetricSink] {
         var result: [any MetricSink] = []
+        // Cloud sinks retry inside one cycle; what still fails waits in the outbox for the next.
+        func retrying(_ sink: any MetricSink) -> any MetricSink { RetryingSink(sink, policy: RetryPolicy(), clock: ContinuousClock()) }
+        func durable(_ sink: any MetricSink) -> any MetricSink { OutboxSink(retrying(sink), directory: config.stateDirectory, logger: logger) }
         for sink in config.sinks {
             switch sink {
             case .stdout(let name, let format, _):
                 result.append(StdoutSink(name: name, format: format == .json ? .json : .text, write: write))
             case .cloudwatch(let settings):
-                // Retries inside one cycle; what still fails waits in the outbox for the next.
-                let cloudWatch = await cloudWatch(settings, transport: transport, logger: logger, environment: environment)
-                let retrying = RetryingSink(cloudWatch, policy: RetryPolicy(), clock: ContinuousClock())
-                result.append(OutboxSink(retrying, directory: config.stateDirectory, logger: logger))
+                result.append(durable(await cloudWatch(settings, transport: transport, logger: logger, environment: environment)))
             case .prometheus(let name, _):
                 result.append(PrometheusSink(name: name))
             case .googleMonitoring(let settings):
-                let google = googleMonitoring(settings, transport: transport, logger: logger, environment: environment)
-                let retrying = RetryingSink(google, policy: RetryPolicy(), clock: ContinuousClock())
-                result.append(OutboxSink(retrying, directory: config.stateDirectory, logger: logger))
+                result.append(durable(googleMonitoring(settings, transport: transport, logger: logger, environment: environment)))
             case .cloudRun(let settings):
                 // No outbox: an old scaling decision must never be replayed.
-                let run = cloudRun(settings, stateDirectory: config.stateDirectory, transport: transport, logger: logger, environment: environment)
-                result.append(RetryingSink(run, policy: RetryPolicy(), clock: ContinuousClock()))
+                result.append(retrying(cloudRun(settings, stateDirectory: config.stateDirectory, transport: transport, logger: logger, environment: environment)))
             case .azureMonitor(let settings):
-                let azure = azureMonitor(settings, transport: transport, logger: logger, environment: environment)
-                let retrying = RetryingSink(azure, policy: RetryPolicy(), clock: ContinuousClock())
-                result.append(OutboxSink(retrying, directory: config.stateDirectory, logger: logger))
+                result.append(durable(azureMonitor(settings, transport: transport, logger: logger, environment: environment)))
             case .emf(let config, let path):
                 result.append(EMFSink(settings: cloudWatchSettings(config, region: config.region ?? "", environment: environment), path: path))
             }
