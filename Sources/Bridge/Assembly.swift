@@ -218,9 +218,9 @@ package enum Assembly {
         var settings = GoogleMonitoringSink.Settings(projectID: config.project)
         settings.name = config.name
         settings.metricPrefix = config.metricPrefix
-        settings.metricNames = config.metricNames
-        settings.labels = config.labels
-        settings.labelDimensions = config.labelDimensions
+        settings.metricNames = config.naming.metricNames
+        settings.labels = config.naming.dimensions
+        settings.labelDimensions = config.naming.labelDimensions
         settings.resourceType = config.resourceType
         settings.resourceLabels = config.resourceLabels
         settings.minInterval = config.minInterval

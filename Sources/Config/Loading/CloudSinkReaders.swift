@@ -1,9 +1,11 @@
 import Yams
 
 extension ConfigLoader {
-    /// `metric_names`, `dimensions`, `label_dimensions`, with per-cloud name rules.
+    /// `metric_names`, `dimensions` (Google calls them `labels`), `label_dimensions`, with
+    /// per-cloud rules for metric names and dimension keys.
     static func readNaming(
-        _ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader, nameRule: (String) -> String? = { _ in nil }
+        _ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader, dimensionsKey: String = "dimensions",
+        nameRule: (String) -> String? = { _ in nil }, keyRule: (String) -> String? = { _ in nil }
     ) -> MetricNaming {
         var naming = MetricNaming()
         if let entry = entries["metric_names"] {
@@ -12,8 +14,11 @@ extension ConfigLoader {
                 naming.metricNames[signal] = name
             }
         }
-        if let entry = entries["dimensions"] {
-            naming.dimensions = reader.stringMap(entry.value, "\(path).dimensions").map { ($0.name, $0.value) }
+        if let entry = entries[dimensionsKey] {
+            for (key, value, node) in reader.stringMap(entry.value, "\(path).\(dimensionsKey)") {
+                if let problem = keyRule(key) { reader.error(node, "\(path).\(dimensionsKey).\(key)", problem) }
+                naming.dimensions.append((key, value))
+            }
         }
         if let entry = entries["label_dimensions"], let list = reader.sequence(entry.value, "\(path).label_dimensions") {
             naming.labelDimensions = list.enumerated().compactMap { reader.string($1, "\(path).label_dimensions[\($0)]") }
@@ -155,18 +160,10 @@ extension ConfigLoader {
             }
             config.metricPrefix = prefix.hasSuffix("/") ? prefix : prefix + "/"
         }
-        if let entry = entries["metric_names"] {
-            for (signal, name, _) in reader.stringMap(entry.value, "\(path).metric_names") { config.metricNames[signal] = name }
-        }
-        if let entry = entries["labels"] {
-            for (key, value, valueNode) in reader.stringMap(entry.value, "\(path).labels") {
-                if !isGoogleLabelKey(key) { reader.error(valueNode, "\(path).labels.\(key)", "label keys must start with a letter and use letters, digits and _ (at most 100)") }
-                config.labels.append((key, value))
-            }
-        }
-        if let entry = entries["label_dimensions"], let list = reader.sequence(entry.value, "\(path).label_dimensions") {
-            config.labelDimensions = list.enumerated().compactMap { reader.string($1, "\(path).label_dimensions[\($0)]") }
-        }
+        config.naming = readNaming(
+            entries, path, &reader, dimensionsKey: "labels",
+            keyRule: { isGoogleLabelKey($0) ? nil : "label keys must start with a letter and use letters, digits and _ (at most 100)" }
+        )
         if let entry = entries["resource"], let resource = reader.mapping(entry.value, "\(path).resource", allowed: ["type", "labels"]) {
             let type = resource["type"].flatMap { reader.string($0.value, "\(path).resource.type") } ?? "global"
             if let required = GoogleMonitoringSinkConfig.resourceLabels[type] {

@@ -71,9 +71,8 @@ package struct GoogleMonitoringSinkConfig: Sendable {
     package var name = "google_monitoring"
     package var project = ""
     package var metricPrefix = "custom.googleapis.com/scalebridge/"
-    package var metricNames: [String: String] = [:]
-    package var labels: [(name: String, value: String)] = []
-    package var labelDimensions: [String]? = nil
+    /// `metric_names`, `labels` (as `dimensions`), `label_dimensions`.
+    package var naming = MetricNaming()
     package var resourceType = "global"
     package var resourceLabels: [(name: String, value: String)] = []
     package var minInterval: Duration = .seconds(10)
