@@ -38,41 +38,12 @@ package struct EntraTokenEndpoint: Sendable {
             throw CredentialError(.invalid, provider: provider, "authority host \(authorityHost) must be https")
         }
         let form = [("grant_type", "client_credentials"), ("client_id", clientID), ("scope", scope)] + credentialFields
-        var request = HTTPRequest(
-            method: .post,
-            url: url,
-            headers: [
-                HTTPHeader("Accept", "application/json"), HTTPHeader("Content-Type", "application/x-www-form-urlencoded"),
-                HTTPHeader("x-ms-client-request-id", UUID().uuidString.lowercased()),
-            ],
-            body: Array(FormEncoding.encode(form).utf8)
+        let endpoint = TokenEndpoint(url: url, service: "Entra ID token endpoint \(authorityHost)", transport: transport)
+        let delay = retryDelay
+        return try await endpoint.post(
+            form, headers: [HTTPHeader("x-ms-client-request-id", UUID().uuidString.lowercased())], provider: provider, delay: { _ in delay }, now: now,
+            advice: { Self.advice($0?.error, description: $0?.errorDescription) }
         )
-        request.options.timeout = .seconds(10)
-        request.options.maxBodyBytes = 64 << 10
-        request.options.followRedirects = false
-        var lastError = CredentialError(.network, provider: provider, "token endpoint unreachable")
-        for attempt in 1...3 {
-            if attempt > 1 { try? await Task.sleep(for: retryDelay) }
-            let response: HTTPResponse
-            do {
-                response = try await transport.send(request)
-            } catch {
-                lastError = CredentialError(.network, provider: provider, "Entra ID token endpoint \(authorityHost) unreachable: \(error.message)")
-                continue
-            }
-            let answer = try? TokenAnswer(json: response.body)
-            if response.isSuccess, let answer {
-                return try answer.token(provider: provider, now: now())
-            }
-            let reason = [answer?.error, answer?.errorDescription].compactMap { $0 }.joined(separator: ": ")
-            let detail = "Entra ID answered HTTP \(response.status)\(reason.isEmpty ? "" : " \(reason)")"
-            if response.status == 429 || response.status >= 500 {
-                lastError = CredentialError(.network, provider: provider, detail)
-                continue
-            }
-            throw CredentialError(.rejected, provider: provider, detail + Self.advice(answer?.error, description: answer?.errorDescription))
-        }
-        throw lastError
     }
 
     static func advice(_ error: String?, description: String?) -> String {

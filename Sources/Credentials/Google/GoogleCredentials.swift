@@ -89,39 +89,21 @@ package struct GoogleServiceAccountProvider: TokenProvider {
             throw CredentialError(.invalid, provider: name, "token URL \(tokenURL) must be https")
         }
         let form = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", try assertion())]
-        var request = HTTPRequest(
-            method: .post, url: tokenURL,
-            headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Accept", "application/json")],
-            body: Array(FormEncoding.encode(form).utf8)
+        let endpoint = TokenEndpoint(url: tokenURL, service: "Google token endpoint", transport: transport)
+        let delay = retryDelay
+        let account = account.clientEmail
+        return try await endpoint.post(
+            form, provider: name, delay: { delay * $0 }, now: now,
+            // google-auth also retries these answers.
+            transient: { answer in
+                let codes = ["internal_failure", "server_error", "temporarily_unavailable"]
+                return codes.contains(answer?.error ?? "") || codes.contains(answer?.errorDescription ?? "")
+            },
+            advice: { answer in
+                " (account \(account))"
+                    + (answer?.error == "invalid_grant" ? "; the key may be deleted or disabled, or this host's clock is off (JWTs carry iat/exp)" : "")
+            }
         )
-        request.options.timeout = .seconds(10)
-        request.options.maxBodyBytes = 64 << 10
-        request.options.followRedirects = false
-        var lastError = CredentialError(.network, provider: name, "token endpoint unreachable")
-        for attempt in 1...3 {
-            if attempt > 1 { try? await Task.sleep(for: retryDelay * attempt) }
-            let response: HTTPResponse
-            do {
-                response = try await transport.send(request)
-            } catch {
-                lastError = CredentialError(.network, provider: name, "Google token endpoint unreachable: \(error.message)")
-                continue
-            }
-            let answer = try? TokenAnswer(json: response.body)
-            if response.isSuccess, let answer { return try answer.token(provider: name, now: now()) }
-            let reason = [answer?.error, answer?.errorDescription].compactMap { $0 }.joined(separator: ": ")
-            let detail = "Google token endpoint answered HTTP \(response.status)\(reason.isEmpty ? "" : " \(reason)")"
-            // google-auth retries these answers (and 5xx/429).
-            let transient = ["internal_failure", "server_error", "temporarily_unavailable"]
-            if response.status >= 500 || response.status == 429 || transient.contains(answer?.error ?? "") || transient.contains(answer?.errorDescription ?? "") {
-                lastError = CredentialError(.network, provider: name, detail)
-                continue
-            }
-            let hint = answer?.error == "invalid_grant"
-                ? "; the key may be deleted or disabled, or this host's clock is off (JWTs carry iat/exp)" : ""
-            throw CredentialError(.rejected, provider: name, detail + " (account \(account.clientEmail))" + hint)
-        }
-        throw lastError
     }
 }
 
