@@ -134,7 +134,7 @@ let package = Package(
         .target(
             name: "BridgeTesting",
             dependencies: [
-                "Exposition", "Transport", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "Exposition", "Transport", "Credentials", .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),

@@ -15,20 +15,6 @@ let resourceID = "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.App
 /// 2026-11-23T01:00:00Z
 let fixedNow = Date(timeIntervalSince1970: 1_795_395_600)
 
-/// Hands out `token-1`, `token-2`, … one per fetch; `invalidations` counts 401 refreshes.
-final class CountingTokens: TokenProvider, @unchecked Sendable {
-    let name = "counting"
-    let fetches = Mutex(0)
-    let cached = Mutex<String?>(nil)
-    func token() async throws(CredentialError) -> AccessToken {
-        if let value = cached.withLock({ $0 }) { return AccessToken(value, expiration: Date().addingTimeInterval(3600)) }
-        let count = fetches.withLock { $0 += 1; return $0 }
-        cached.withLock { $0 = "token-\(count)" }
-        return AccessToken("token-\(count)", expiration: Date().addingTimeInterval(3600))
-    }
-    func invalidate() async { cached.withLock { $0 = nil } }
-}
-
 func settings(_ server: FakeHTTPServer?, name: String = "azure_monitor") -> AzureMonitorSink.Settings {
     var settings = AzureMonitorSink.Settings(region: "westeurope", resourceID: resourceID)
     settings.name = name
@@ -38,7 +24,7 @@ func settings(_ server: FakeHTTPServer?, name: String = "azure_monitor") -> Azur
     return settings
 }
 
-func sink(_ server: FakeHTTPServer?, tokens: any TokenProvider = CountingTokens(), name: String = "azure_monitor", gzip: Bool = true) -> AzureMonitorSink {
+func sink(_ server: FakeHTTPServer?, tokens: any TokenProvider = CountingTokenProvider(prefix: "token-"), name: String = "azure_monitor", gzip: Bool = true) -> AzureMonitorSink {
     var settings = settings(server, name: name)
     settings.gzip = gzip
     return AzureMonitorSink(settings: settings, tokens: tokens, transport: CurlTransport(environment: [:]), logger: Logger(label: "test"), now: { fixedNow })
@@ -104,7 +90,7 @@ struct AzureMonitorSinkTests {
                 ? FakeResponse(status: 401, text: #"{"error":{"code":"TokenExpired","message":"The access token expiry UTC time is earlier than current UTC time."}}"#)
                 : FakeResponse(text: "")
         }) { server in
-            let tokens = CountingTokens()
+            let tokens = CountingTokenProvider(prefix: "token-")
             try await sink(server, tokens: tokens).publish(publication)
             #expect(server.requests.map { $0.header("Authorization") } == ["Bearer token-1", "Bearer token-2"])
             #expect(tokens.fetches.withLock { $0 } == 2)

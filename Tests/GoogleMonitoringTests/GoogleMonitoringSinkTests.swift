@@ -11,20 +11,8 @@ import Transport
 
 @testable import GoogleMonitoring
 
-final class GoogleTokens: TokenProvider, @unchecked Sendable {
-    let name = "test-tokens"
-    let fetches = Mutex(0)
-    let cached = Mutex<String?>(nil)
-    func token() async throws(CredentialError) -> AccessToken {
-        if let value = cached.withLock({ $0 }) { return AccessToken(value, expiration: Date().addingTimeInterval(3600)) }
-        let count = fetches.withLock { $0 += 1; return $0 }
-        cached.withLock { $0 = "ya29.token-\(count)" }
-        return AccessToken("ya29.token-\(count)", expiration: Date().addingTimeInterval(3600))
-    }
-    func invalidate() async { cached.withLock { $0 = nil } }
-}
 
-func googleSink(_ server: FakeHTTPServer?, name: String = "google_monitoring", tokens: any TokenProvider = GoogleTokens()) -> GoogleMonitoringSink {
+func googleSink(_ server: FakeHTTPServer?, name: String = "google_monitoring", tokens: any TokenProvider = CountingTokenProvider(prefix: "ya29.token-")) -> GoogleMonitoringSink {
     var settings = GoogleMonitoringSink.Settings(projectID: "my-project")
     settings.name = name
     if let server { settings.endpoint = server.baseURL }
@@ -68,7 +56,7 @@ struct GoogleMonitoringSinkTests {
     )
     func batchesValidate() async throws {
         try await withFakeServer(handler: { _ in FakeResponse(text: "{}") }) { server in
-            let tokens = GoogleTokens()
+            let tokens = CountingTokenProvider(prefix: "ya29.token-")
             try await googleSink(server, tokens: tokens).publish(publication(at: t0, count: 450))
             #expect(server.requests.count == 3)
             for request in server.requests {
@@ -151,7 +139,7 @@ struct GoogleMonitoringSinkTests {
                 ? FakeResponse(status: 401, text: #"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}"#)
                 : FakeResponse(text: "{}")
         }) { server in
-            let tokens = GoogleTokens()
+            let tokens = CountingTokenProvider(prefix: "ya29.token-")
             try await googleSink(server, tokens: tokens).publish(publication(at: t0))
             #expect(server.requests.map { $0.header("Authorization") } == ["Bearer ya29.token-1", "Bearer ya29.token-2"])
         }
