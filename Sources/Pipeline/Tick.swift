@@ -11,7 +11,13 @@ import Sinks
 /// `once`, `run` and `explain`.
 package struct Tick: Sendable {
     package var targets: [ScrapeTarget]
-    package var signals: [SignalDefinition]
+    package let signals: [SignalDefinition]
+    /// Every selector of every signal, and the filter and history they imply: fixed for the
+    /// tick's life, so worked out once here rather than on every cycle.
+    let selectors: [VectorSelector]
+    let filter: SelectorFilter
+    /// How much history the expressions need (the longest range selector), in ms.
+    package let retention: Int64
     package var sinks: [any MetricSink]
     let scraper: Scraper
     let logger: Logger
@@ -19,6 +25,9 @@ package struct Tick: Sendable {
     package init(targets: [ScrapeTarget], signals: [SignalDefinition], sinks: [any MetricSink], scraper: Scraper, logger: Logger) {
         self.targets = targets
         self.signals = signals
+        selectors = signals.flatMap { $0.query.expression.selectors }
+        filter = SelectorFilter(selectors)
+        retention = selectors.compactMap(\.range).max() ?? 0
         self.sinks = sinks
         self.scraper = scraper
         self.logger = logger
@@ -43,10 +52,6 @@ package struct Tick: Sendable {
         package var succeeded: Bool { failedTargets.isEmpty && failedSinks.isEmpty }
     }
 
-    /// How much history the expressions need (the longest range selector), in ms.
-    package var retention: Int64 {
-        signals.flatMap { $0.query.expression.selectors }.compactMap(\.range).max() ?? 0
-    }
 
     /// Scrape and evaluate only (no publishing) from a fresh state: `explain` and `query`.
     package func evaluate(now: Date = Date()) async -> Report {
@@ -57,12 +62,10 @@ package struct Tick: Sendable {
     /// Scrape, record into the history, evaluate, and apply each signal's missing-data policy.
     package func evaluate(now: Date = Date(), state: inout EngineState) async -> Report {
         let time = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        let filter = SelectorFilter(signals.flatMap { $0.query.expression.selectors })
         let scrapes = await scraper.scrapeAll(targets, keepingNames: filter.names)
         for scrape in scrapes {
             state.store.ingest(target: "\(scrape.target)\u{0}\(scrape.instance)", samples: scrape.samples, time: time, keeping: filter)
         }
-        let retention = self.retention
         state.store.prune(keepingAfter: time - retention, forgetBefore: time - max(retention, Snapshot.lookback))
         let snapshot = Snapshot(store: state.store, time: time)
         let down = Set(scrapes.filter { !$0.isUp }.map { TargetKey(job: $0.target, instance: $0.instance) })
@@ -81,14 +84,14 @@ package struct Tick: Sendable {
             log(outcome, signal, signalState)
         }
         // Keep only what the expressions read; the rest is scraped afresh every cycle.
-        state.store.retainOnly(matching: signals.flatMap { $0.query.expression.selectors })
+        state.store.retainOnly(matching: selectors)
         return Report(time: time, scrapes: scrapes, signals: outcomes, publication: Publication(timestamp: time, points: points), sinks: [])
     }
 
     /// The state worth writing to disk: only series read by range selectors need history.
     package func persistable(_ state: EngineState) -> EngineState {
         var copy = state
-        copy.store.retainOnly(matching: signals.flatMap { $0.query.expression.selectors }.filter { $0.range != nil })
+        copy.store.retainOnly(matching: selectors.filter { $0.range != nil })
         return copy
     }
 

@@ -117,6 +117,9 @@ package struct SeriesStore: Sendable {
 package struct SelectorFilter: Sendable {
     let byName: [String: [VectorSelector]]
     let unnamed: [VectorSelector]
+    /// The metric names the selectors can match, or nil when a selector matches by other labels
+    /// only (then every series may be wanted).
+    package let names: Set<String>?
 
     package init(_ selectors: [VectorSelector]) {
         var byName: [String: [VectorSelector]] = [:]
@@ -126,11 +129,8 @@ package struct SelectorFilter: Sendable {
         }
         self.byName = byName
         self.unnamed = unnamed
+        names = unnamed.isEmpty ? Set(byName.keys) : nil
     }
-
-    /// The metric names the selectors can match, or nil when a selector matches by other labels
-    /// only (then every series may be wanted).
-    package var names: Set<String>? { unnamed.isEmpty ? Set(byName.keys) : nil }
 
     package func accepts(_ labels: Labels) -> Bool {
         func matches(_ selector: VectorSelector) -> Bool {
