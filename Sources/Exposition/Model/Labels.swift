@@ -167,17 +167,16 @@ package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, C
         return result
     }
 
-    /// A fast 64-bit fingerprint of names, values and the timestamp for duplicate detection:
-    /// eight bytes per multiply. Equal label sets have equal fingerprints; callers must confirm
-    /// a match, since different sets can collide. Seeded per process, so a page cannot be
-    /// crafted in advance to collide.
-    package func fingerprint(timestamp: Int64? = nil) -> UInt64 {
+    /// A fast 64-bit fingerprint of names and values for duplicate detection: eight bytes per
+    /// multiply. Equal label sets have equal fingerprints; callers must confirm a match, since
+    /// different sets can collide. Seeded per process, so a page cannot be crafted in advance
+    /// to collide.
+    package func fingerprint() -> UInt64 {
         var hash = Labels.fingerprintSeed
         for label in pairs {
             hash = Labels.absorb(label.name, into: hash, separator: 0xFF)
             hash = Labels.absorb(label.value, into: hash, separator: 0xFE)
         }
-        if let timestamp { hash = Labels.mix(hash, UInt64(bitPattern: timestamp)) }
         return hash
     }
 

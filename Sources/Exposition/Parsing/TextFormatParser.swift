@@ -21,21 +21,21 @@ package enum TextFormatParser {
         var samples: [Sample] = []
         var families: [String: MetricFamily] = [:]
         var familyOrder: [String] = []
-        var seenHashes: [UInt64: Int] = [:]
         /// Metric names whose samples are returned (nil: all); the last decision is cached,
         /// since a family's lines come together.
         var keep: Set<String>? = nil
         var lastDecision: (name: String, keep: Bool)? = nil
         var skipped = 0
-        var seen: [SeriesKey: Int] = [:]
+        var seen: Set<SeriesKey> = []
         var duplicates = 0
         var cursor: LineCursor
         var lineNumber: Int { cursor.number }
         var lineStart: Int { cursor.start }
         var lineEnd: Int { cursor.end }
 
+        /// Hashes the label set's fingerprint, not every name and value.
         struct SeriesKey: Hashable {
-            var labels: Labels
+            var labels: FingerprintedLabels
             var timestamp: Int64?
         }
 
@@ -49,7 +49,7 @@ package enum TextFormatParser {
             // About one sample per 60 bytes on real pages; growing is what costs.
             let estimate = bytes.count / 64
             samples.reserveCapacity(estimate)
-            seenHashes.reserveCapacity(estimate)
+            seen.reserveCapacity(estimate)
         }
 
         func fail(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
@@ -182,23 +182,9 @@ package enum TextFormatParser {
                 return
             }
             let set = Labels(unsorted: labels).withoutEmptyValues
-            // Duplicate detection keyed by a 64-bit hash of the series (much cheaper than
-            // hashing Strings); a hash hit is confirmed against the stored sample, and a true
-            // collision falls back to a dictionary of full keys.
-            let hash = set.fingerprint(timestamp: timestamp)
-            if let first = seenHashes[hash] {
-                if samples[first].labels == set, samples[first].timestamp == timestamp {
-                    duplicates += 1
-                    return
-                }
-                let key = SeriesKey(labels: set, timestamp: timestamp)
-                if seen[key] != nil {
-                    duplicates += 1
-                    return
-                }
-                seen[key] = samples.count
-            } else {
-                seenHashes[hash] = samples.count
+            guard seen.insert(SeriesKey(labels: FingerprintedLabels(set), timestamp: timestamp)).inserted else {
+                duplicates += 1
+                return
             }
             samples.append(Sample(labels: set, value: value, timestamp: timestamp))
         }
