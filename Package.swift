@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Scrape", "Query", "Sinks", "Exposition", "Config", .product(name: "Logging", package: "swift-log"),
+                "Scrape", "Query", "Sinks", "Exposition", "Config", "Transport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),

@@ -112,7 +112,7 @@ package struct GoogleMonitoringSink: MetricSink {
     func due(_ series: [TimeSeriesPoint]) async -> [TimeSeriesPoint] {
         var due: [TimeSeriesPoint] = []
         var tooFrequent = 0, outOfOrder = 0
-        let spacing = settings.minInterval.components.seconds * 1000 + settings.minInterval.components.attoseconds / 1_000_000_000_000_000
+        let spacing = settings.minInterval.milliseconds
         for point in series {
             guard let last = await ledger.lastWritten(point.key) else {
                 due.append(point)

@@ -2,6 +2,7 @@ import Config
 import Exposition
 import Foundation
 import Query
+import Transport
 
 /// What survives between cycles: the series history the expressions need, and per-signal
 /// state for the missing-data policies.
@@ -138,9 +139,3 @@ enum PolicyDecision {
     }
 }
 
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -63,8 +63,8 @@ final class CurlTransfer: @unchecked Sendable {
         check(CCurlShim_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
         check(CCurlShim_setopt_long(handle, CURLOPT_FOLLOWLOCATION, options.followRedirects ? 1 : 0))
         check(CCurlShim_setopt_long(handle, CURLOPT_MAXREDIRS, options.maxRedirects))
-        check(CCurlShim_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeout.milliseconds))
-        check(CCurlShim_setopt_long(handle, CURLOPT_TIMEOUT_MS, options.timeout.milliseconds))
+        check(CCurlShim_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout.milliseconds)))
+        check(CCurlShim_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(options.timeout.milliseconds)))
         check(CCurlShim_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, options.verifyTLS ? 1 : 0))
         check(CCurlShim_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, options.verifyTLS ? 2 : 0))
         if let caFile = options.caFile { check(CCurlShim_setopt_string(handle, CURLOPT_CAINFO, caFile)) }
@@ -201,10 +201,4 @@ private let curlHeaderCallback: CCurlShim_DataCallback = { pointer, size, count,
     return length
 }
 
-extension Duration {
-    var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
-}
 
