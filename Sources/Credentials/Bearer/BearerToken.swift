@@ -46,8 +46,6 @@ package struct CachedTokenProvider: TokenProvider {
         cache = CredentialCache(name: source.name, refreshAhead: refreshAhead, logger: logger, now: now)
     }
 
-    package var fetches: Int { get async { await cache.fetches } }
-
     package func token() async throws(CredentialError) -> AccessToken {
         let source = source
         return try await cache.value { () async throws(CredentialError) -> AccessToken in try await source.token() }

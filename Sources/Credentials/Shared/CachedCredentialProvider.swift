@@ -28,7 +28,6 @@ package actor CredentialCache<Value: ExpiringCredential> {
     private let logger: Logger
     private var current: (value: Value, fetchedAt: Date)?
     private var refreshing: Task<Result<Value, CredentialError>, Never>?
-    package private(set) var fetches = 0
 
     package init(name: String, refreshAhead: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.name = name
@@ -52,7 +51,6 @@ package actor CredentialCache<Value: ExpiringCredential> {
                 }
             }
             refreshing = task
-            fetches += 1
         }
         let result = await task.value
         if refreshing == task { refreshing = nil }
@@ -100,8 +98,6 @@ package struct CachedCredentialProvider: AWSCredentialProvider {
         self.source = source
         cache = CredentialCache(name: source.name, refreshAhead: refreshAhead, logger: logger, now: now)
     }
-
-    package var fetches: Int { get async { await cache.fetches } }
 
     package func credentials() async throws(CredentialError) -> AWSCredentials {
         let source = source

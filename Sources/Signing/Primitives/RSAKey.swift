@@ -94,14 +94,6 @@ package struct X509Certificate: Sendable {
 
     /// SHA-256 of the DER (`x5t#S256`).
     package var sha256Thumbprint: [UInt8] { SHA256.hash(der) }
-
-    /// SHA-1 of the DER (legacy `x5t`, and how the Azure portal shows thumbprints).
-    package var sha1Thumbprint: [UInt8] {
-        var output = [UInt8](repeating: 0, count: 20)
-        var length: UInt32 = 0
-        _ = der.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &output, &length, EVP_sha1(), nil) }
-        return output
-    }
 }
 
 package enum Base64URL {
