@@ -36,11 +36,11 @@ package struct Scraper: Sendable {
         var samples: [Sample] = []
         let job = target.name
         let instance = target.instance
-        let extra = [Label("instance", instance), Label("job", job)]
+        let targetLabels = [Label("instance", instance), Label("job", job)]
         if case .success(let page) = outcome {
             samples.reserveCapacity(page.samples.count + 3)
             for sample in page.samples {
-                samples.append(Sample(labels: Scraper.attach(sample.labels, job: job, instance: instance, extra: extra), value: sample.value, timestamp: sample.timestamp))
+                samples.append(Sample(labels: Scraper.attach(sample.labels, targetLabels), value: sample.value, timestamp: sample.timestamp))
             }
         }
         // Every valid sample on the page, including those the signals do not read.
@@ -62,18 +62,18 @@ package struct Scraper: Sendable {
     }
 
     /// Prometheus' `honor_labels: false`: target labels win, clashing page labels become `exported_*`.
-    /// - Parameter extra: `[instance, job]` as labels, made once per scrape.
-    static func attach(_ labels: Labels, job: String, instance: String, extra: [Label]? = nil) -> Labels {
-        if labels["job"] == nil, labels["instance"] == nil {
-            // The common case, in one allocation ("instance" sorts before "job").
-            return labels.inserting(sorted: extra ?? [Label("instance", instance), Label("job", job)])
+    /// - Parameter target: the target's labels (`instance`, `job`), sorted by name.
+    static func attach(_ labels: Labels, _ target: [Label]) -> Labels {
+        if !target.contains(where: { labels[$0.name] != nil }) {
+            // The common case, in one allocation.
+            return labels.inserting(sorted: target)
         }
         var result = labels
-        for (name, value) in [("job", job), ("instance", instance)] {
-            if let existing = result[name] {
-                result = result.setting("exported_" + name, to: existing)
+        for label in target {
+            if let existing = result[label.name] {
+                result = result.setting("exported_" + label.name, to: existing)
             }
-            result = result.setting(name, to: value)
+            result = result.setting(label.name, to: label.value)
         }
         return result
     }
