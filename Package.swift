@@ -5,7 +5,7 @@ import class Foundation.ProcessInfo
 
 // Layering (arrows point down only):
 //   ScalebridgeCLI -> Bridge -> Pipeline -> Scrape, Sinks -> Transport -> CCurlShim -> CCurl
-//   pure bottom layer: Exposition, Query, Config, Signing (no I/O, no clocks)
+//   pure bottom layer: Exposition, Query, Config (-> YAML -> CYAML), Signing (no I/O, no clocks)
 let package = Package(
     name: "scalebridge",
     platforms: [.macOS(.v15)],
@@ -15,7 +15,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -32,6 +31,9 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // libyaml's parser (Debian libyaml-dev), linked statically on Linux so the binary needs no
+        // extra runtime package; the YAML module composes its events into located nodes.
+        .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -41,7 +43,12 @@ let package = Package(
         // MARK: L0 pure
         .target(name: "Exposition"),
         .target(name: "Query", dependencies: ["Exposition"]),
-        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "YAML",
+            dependencies: ["CYAML"],
+            linkerSettings: [.linkedLibrary(":libyaml.a", .when(platforms: [.linux])), .linkedLibrary("yaml", .when(platforms: [.macOS]))]
+        ),
+        .target(name: "Config", dependencies: ["YAML"]),
         .target(name: "Signing", dependencies: ["COpenSSL"]),
         .target(name: "Scaling"),
 
@@ -141,6 +148,7 @@ let package = Package(
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "BridgeTesting"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "BridgeTesting"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(
             name: "CloudRunTests",

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages scalebridge needs, only when something is missing.
-#   dev/install-deps.sh          build dependencies (libcurl, OpenSSL, zlib headers)
+#   dev/install-deps.sh          build dependencies (libcurl, OpenSSL, zlib, libyaml headers)
 #   dev/install-deps.sh --test   plus the test oracles and tools (Prometheus, openssl, python3)
 set -euo pipefail
 
 missing=()
-for package in libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config; do
+for package in libcurl4-openssl-dev libssl-dev zlib1g-dev libyaml-dev pkg-config; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ "${1:-}" = "--test" ]; then
@@ -23,6 +23,7 @@ fi
 #   azure-identity: Microsoft's token clients, to capture the request shapes we must match
 #   jwt (PyJWT) + cryptography: verifies our PS256/RS256 assertions
 #   google.auth + google.cloud.monitoring_v3: gcp-validate.py (JWTs, timeSeries bodies)
+#   yaml (PyYAML): a second YAML implementation the config composer is compared with
 pip_wanted=(
   "botocore:botocore"
   "moto.server, flask:moto[server]"
@@ -30,6 +31,7 @@ pip_wanted=(
   "jwt, cryptography:PyJWT cryptography"
   "google.auth, google.cloud.monitoring_v3:google-auth google-cloud-monitoring"
   "hcl2:python-hcl2"
+  "yaml:PyYAML"
 )
 if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1; then
   for entry in "${pip_wanted[@]}"; do

@@ -1,4 +1,4 @@
-import Yams
+import YAML
 
 extension ConfigLoader {
     /// `metric_names`, `dimensions` (Google calls them `labels`), `label_dimensions`, with

@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+import YAML
 
 /// Every key the loader accepts, per section (docs/configuration.md documents each; a test
 /// keeps the two in step).
@@ -69,7 +69,7 @@ package enum ConfigLoader {
     package static func parse(yaml: String, source: String, environment: [String: String], baseDirectory: String? = nil) throws(ConfigErrors) -> BridgeConfig {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else {
+            guard let node = try YAML.compose(yaml) else {
                 throw ConfigErrors([ConfigError(SourceLocation(file: source, line: 1, column: 1), "", "the file is empty", hint: "see examples/quickstart.yaml")])
             }
             root = node
@@ -126,29 +126,18 @@ package enum ConfigLoader {
     }
 
     static func yamlSyntaxError(_ error: any Error, source: String) -> ConfigError {
-        if let yamlError = error as? YamlError {
-            switch yamlError {
-            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-                .composer(let context, let problem, let mark, _):
-                let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-                // libyaml notices some mistakes late (an unclosed quote at the end of the file);
-                // the context mark is where the offending construct starts.
-                let at = context?.mark ?? mark
-                return ConfigError(
-                    SourceLocation(file: source, line: at.line, column: at.column),
-                    "",
-                    "YAML syntax error: \(detail)" + (context != nil ? " (noticed at line \(mark.line), column \(mark.column))" : "")
-                )
-            case .duplicatedKeysInMapping(let duplicates, let context):
-                return ConfigError(
-                    SourceLocation(file: source, line: context.mark.line, column: context.mark.column),
-                    "",
-                    "duplicate keys: \(duplicates.joined(separator: ", "))"
-                )
-            default: break
-            }
+        guard let error = error as? YAMLError else {
+            return ConfigError(SourceLocation(file: source, line: 1, column: 1), "", "YAML error: \(error)")
         }
-        return ConfigError(SourceLocation(file: source, line: 1, column: 1), "", "YAML error: \(error)")
+        let detail = [error.context, error.problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+        // libyaml notices some mistakes late (an unclosed quote at the end of the file);
+        // the context mark is where the offending construct starts.
+        let at = error.contextMark ?? error.mark
+        return ConfigError(
+            SourceLocation(file: source, line: at.line, column: at.column),
+            "",
+            "YAML syntax error: \(detail)" + (error.contextMark != nil ? " (noticed at \(error.mark))" : "")
+        )
     }
 
     // MARK: sections

@@ -1,4 +1,4 @@
-import Yams
+import YAML
 
 /// Reads YAML nodes into typed values, recording located errors instead of stopping.
 struct NodeReader {
@@ -12,19 +12,14 @@ struct NodeReader {
     }
 
     func location(_ node: Node?) -> SourceLocation {
-        SourceLocation(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1)
+        SourceLocation(file: file, line: node?.mark.line ?? 1, column: node?.mark.column ?? 1)
     }
 
     mutating func error(_ node: Node?, _ path: String, _ message: String, hint: String? = nil) {
         errors.append(ConfigError(location(node), path, message, hint: hint))
     }
 
-    static func isNull(_ node: Node) -> Bool {
-        if case .scalar(let scalar) = node {
-            return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-        }
-        return false
-    }
+    static func isNull(_ node: Node) -> Bool { node.isNull }
 
     /// The entries of a mapping, reporting unknown keys with the nearest valid one as a hint.
     mutating func mapping(_ node: Node, _ path: String, allowed: [String]) -> [String: (key: Node, value: Node)]? {
@@ -145,7 +140,7 @@ struct NodeReader {
         guard let entries = mapping(node, path, allowed: []) else { return [] }
         var result: [(String, String, Node)] = []
         let ordered = entries.sorted {
-            ($0.value.key.mark?.line ?? 0, $0.value.key.mark?.column ?? 0) < ($1.value.key.mark?.line ?? 0, $1.value.key.mark?.column ?? 0)
+            ($0.value.key.mark.line, $0.value.key.mark.column) < ($1.value.key.mark.line, $1.value.key.mark.column)
         }
         for (name, entry) in ordered {
             if let value = string(entry.value, "\(path).\(name)") { result.append((name, value, entry.value)) }
@@ -158,7 +153,6 @@ struct NodeReader {
         case .scalar(let scalar): return NodeReader.isNull(node) ? "nothing" : "the value `\(scalar.string)`"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         }
     }
 }

@@ -1,0 +1,3 @@
+// libyaml's event parser. Linked statically on Linux (see Package.swift): libyaml-dev ships
+// libyaml.a, so the shipped binary needs no extra runtime package.
+#include <yaml.h>
