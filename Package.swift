@@ -41,41 +41,43 @@ let package = Package(
         ),
 
         // MARK: L0 pure
-        .target(name: "Exposition"),
+        .target(name: "Formats"),
+        .target(name: "Exposition", dependencies: ["Formats"]),
         .target(name: "Query", dependencies: ["Exposition"]),
         .target(
             name: "YAML",
             dependencies: ["CYAML"],
             linkerSettings: [.linkedLibrary(":libyaml.a", .when(platforms: [.linux])), .linkedLibrary("yaml", .when(platforms: [.macOS]))]
         ),
-        .target(name: "Config", dependencies: ["YAML"]),
-        .target(name: "Signing", dependencies: ["COpenSSL"]),
-        .target(name: "Scaling"),
+        .target(name: "Config", dependencies: ["Formats", "YAML"]),
+        .target(name: "Signing", dependencies: ["Formats", "COpenSSL"]),
+        .target(name: "Scaling", dependencies: ["Formats"]),
 
         // MARK: L1 I/O
+        .target(name: "Threads"),
         .target(
             name: "Transport",
-            dependencies: ["CCurlShim", "CZlib", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Formats", "CCurlShim", "CZlib", "Threads", .product(name: "Logging", package: "swift-log")]
         ),
 
         .target(
             name: "Credentials",
-            dependencies: ["Transport", "Signing", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["Formats", "Transport", "Signing", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
 
         // MARK: L2
         .target(
             name: "Scrape",
-            dependencies: ["Transport", "Exposition", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Formats", "Transport", "Exposition", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Sinks",
-            dependencies: ["Exposition", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["Formats", "Exposition", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
         .target(
             name: "CloudWatch",
             dependencies: [
-                "Sinks", "Transport", "Signing", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
+                "Formats", "Sinks", "Transport", "Signing", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -83,7 +85,7 @@ let package = Package(
         .target(
             name: "AzureMonitor",
             dependencies: [
-                "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
+                "Formats", "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -91,7 +93,7 @@ let package = Package(
         .target(
             name: "GoogleMonitoring",
             dependencies: [
-                "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
+                "Formats", "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -99,7 +101,7 @@ let package = Package(
         .target(
             name: "CloudRun",
             dependencies: [
-                "Scaling", "Sinks", "Transport", "Credentials", .product(name: "Logging", package: "swift-log"),
+                "Formats", "Scaling", "Sinks", "Transport", "Credentials", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -107,6 +109,7 @@ let package = Package(
         .target(
             name: "MetricsEndpoint",
             dependencies: [
+                "Threads",
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -116,21 +119,21 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Scrape", "Query", "Sinks", "Exposition", "Config", "Transport", .product(name: "Logging", package: "swift-log"),
+                "Formats", "Scrape", "Query", "Sinks", "Exposition", "Config", "Transport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(
             name: "Bridge",
             dependencies: [
-                "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "AzureMonitor", "GoogleMonitoring", "CloudRun", "Scaling", "Credentials", "Signing",
+                "Formats", "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "AzureMonitor", "GoogleMonitoring", "CloudRun", "Scaling", "Credentials", "Signing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "ScalebridgeCLI",
             dependencies: [
-                "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint",
+                "Formats", "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint",
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,11 @@
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Sinks
+import Formats
 
 /// One Azure Monitor custom-metric post: a metric, its dimension names, and a series per
 /// distinct set of dimension values.

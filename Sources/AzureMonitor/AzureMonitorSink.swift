@@ -1,10 +1,15 @@
 import Credentials
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 import Metrics
 import Sinks
 import Transport
+import Formats
 
 /// Publishes signals as Azure Monitor custom metrics on one resource
 /// (`POST https://<region>.monitoring.azure.com<resourceId>/metrics`, Entra bearer token).
@@ -182,11 +187,11 @@ package enum AzureMonitorErrors {
     package static func map(status: Int, body: [UInt8], settings: AzureMonitorSink.Settings, retryAfter: Duration?) -> SinkError {
         // Either {"error":{"code","message"}} (ARM style) or {"code","message"}.
         var code = ""
-        var message = String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-            let inner = (object["error"] as? [String: Any]) ?? object
-            code = (inner["code"] as? String) ?? ""
-            message = (inner["message"] as? String) ?? message
+        var message = String(decoding: body.prefix(500), as: UTF8.self).trimmingWhitespace()
+        if let object = JSONValue.parse(body), object.object != nil {
+            let inner = object["error"].flatMap { $0.object != nil ? $0 : nil } ?? object
+            code = inner["code"]?.string ?? ""
+            message = inner["message"]?.string ?? message
         }
         let detail = "Azure Monitor answered HTTP \(status)\(code.isEmpty ? "" : " \(code)")\(message.isEmpty ? "" : ": \(message)")"
         switch status {

@@ -5,7 +5,11 @@ import GoogleMonitoring
 import Config
 import Credentials
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 import Pipeline
 import Query
@@ -42,7 +46,7 @@ package enum Assembly {
                     ConfigError(
                         expressionLocation(signal, column: error.column),
                         "signals[\(index)].expr",
-                        "\(error.message)\n      \(signal.expr.replacingOccurrences(of: "\n", with: " "))\n      \(String(repeating: " ", count: max(0, error.column - 1)))^"
+                        "\(error.message)\n      \(signal.expr.replacing("\n", with: " "))\n      \(String(repeating: " ", count: max(0, error.column - 1)))^"
                     )
                 )
             }

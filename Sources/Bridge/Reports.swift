@@ -1,11 +1,16 @@
 import Config
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Pipeline
 import Query
 import Scrape
 import Sinks
 import Transport
+import Formats
 
 /// `check`: what the config will do, without touching the network.
 package enum CheckReport {
@@ -24,7 +29,7 @@ package enum CheckReport {
         }
         out += "signals (\(signals.count)):\n"
         for signal in signals {
-            out += "  \(signal.name) = \(signal.query.text.replacingOccurrences(of: "\n", with: " "))\n"
+            out += "  \(signal.name) = \(signal.query.text.replacing("\n", with: " "))\n"
             out += "    then: \(postProcessing(signal))\n"
         }
         out += "sinks (\(config.sinks.count)):\n"
@@ -46,7 +51,7 @@ package enum CheckReport {
                 let formula = run.targetRatio.map { "ceil(current × \(run.signal) / \(ValueFormat.prometheus($0)))" } ?? "ceil(\(run.signal) / \(ValueFormat.prometheus(run.targetPerInstance ?? 1)))"
                 out += "  \(run.name)  cloud_run, \(target) in \(run.project)/\(run.region): \(formula) instances within [\(run.minInstances), \(run.maxInstances)], tolerance \(ValueFormat.prometheus(run.tolerance)), scale-down stabilization \(DurationParser.format(run.scaleDown.stabilization)), missing signal: \(run.onMissing.map { "\($0) instance(s)" } ?? "hold")\(run.dryRun ? ", DRY RUN" : ""), credentials: \(googleCredentials(run.credentials))\n"
             case .azureMonitor(let azure):
-                var identity = azure.credential.rawValue.replacingOccurrences(of: "_", with: " ")
+                var identity = azure.credential.rawValue.replacing("_", with: " ")
                 if azure.credential == .auto { identity = "environment, workload identity, then managed identity" }
                 if let client = azure.clientID { identity += ", client id \(client)" }
                 if azure.clientSecret != nil { identity += ", client secret \(azure.clientSecret!)" }
@@ -76,7 +81,7 @@ package enum CheckReport {
 /// `explain`: one cycle as a dry run, step by step. Never shows secrets.
 package enum ExplainReport {
     package static func render(_ report: Tick.Report, tick: Tick, state: EngineState = EngineState()) -> String {
-        var out = "scrape at \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(report.time) / 1000))):\n"
+        var out = "scrape at \(UTCTimestamp.format(milliseconds: report.time)):\n"
         for scrape in report.scrapes {
             switch scrape.outcome {
             case .success(let page):
@@ -87,7 +92,7 @@ package enum ExplainReport {
         }
         let snapshot = Snapshot(store: state.store, time: report.time)
         for (signal, outcome) in zip(tick.signals, report.signals) {
-            out += "signal \(signal.name) = \(signal.query.text.replacingOccurrences(of: "\n", with: " "))\n"
+            out += "signal \(signal.name) = \(signal.query.text.replacing("\n", with: " "))\n"
             for selector in uniqueSelectors(signal.query.expression) {
                 if let range = selector.range {
                     let matched = snapshot.selectRange(selector, range: range)
@@ -170,9 +175,14 @@ package enum QueryOutput {
         if rows.isEmpty { return "(no data: the expression matched no series)\n" }
         let names = rows.map { $0.labels.isEmpty ? "{}" : $0.labels.description }
         let width = min(100, names.map(\.count).max() ?? 6)
-        var out = "SERIES".padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  VALUE\n"
+        // Each name cut or padded to the column width.
+        func column(_ text: String) -> String {
+            let width = max(width, 6)
+            return text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
+        }
+        var out = column("SERIES") + "  VALUE\n"
         for (name, row) in zip(names, rows) {
-            out += name.padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  " + ValueFormat.prometheus(row.value) + "\n"
+            out += column(name) + "  " + ValueFormat.prometheus(row.value) + "\n"
         }
         return out
     }

@@ -1,10 +1,15 @@
 import Credentials
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 import Metrics
 import Scaling
 import Sinks
 import Transport
+import Formats
 
 /// Sets a Cloud Run worker pool's or service's instance count from a signal, through the
 /// Cloud Run Admin API v2, deciding with the cloud-neutral `ScalingController`.
@@ -117,10 +122,7 @@ package struct CloudRunSink: MetricSink {
         func save() {
             guard let path else { return }
             do {
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-                try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: temporary))
-                if rename(temporary, path) != 0 { throw CocoaError(.fileWriteUnknown) }
+                try AtomicFile.replace(path, with: JSONEncoder().encode(state))
             } catch {
                 logger.error("could not save the scaling state; stabilization windows restart next run", metadata: ["path": "\(path)", "error": "\(error)"])
             }
@@ -191,7 +193,7 @@ package struct CloudRunSink: MetricSink {
 
     // MARK: Admin API
 
-    func call(_ method: HTTPMethod, _ url: String, body: String? = nil) async throws(SinkError) -> [String: Any] {
+    func call(_ method: HTTPMethod, _ url: String, body: String? = nil) async throws(SinkError) -> JSONValue {
         let token: AccessToken
         do {
             token = try await tokens.token()
@@ -227,7 +229,7 @@ package struct CloudRunSink: MetricSink {
                 notFound: "check project, region and the \(settings.target.collection == "workerPools" ? "worker pool" : "service") name"
             )
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+        guard let object = JSONValue.parse(response.body), object.object != nil else {
             throw SinkError(.server, "Cloud Run Admin API answered with something that is not JSON", retryable: true)
         }
         return object
@@ -241,17 +243,16 @@ package struct CloudRunSink: MetricSink {
     /// The current count: a missing field means 0.
     func read() async throws(SinkError) -> Resource {
         let object = try await call(.get, settings.resourceURL)
-        let scaling = object["scaling"] as? [String: Any] ?? [:]
-        let count = (scaling[settings.target.field] as? NSNumber)?.intValue ?? 0
-        return Resource(count: count, etag: object["etag"] as? String)
+        let count = object["scaling"]?[settings.target.field]?.numeric.map { Int($0) } ?? 0
+        return Resource(count: count, etag: object["etag"]?.string)
     }
 
     func update(to count: Int, etag: String?) async throws(SinkError) {
-        let url = settings.resourceURL + "?updateMask=" + settings.target.updateMask.replacingOccurrences(of: ",", with: "%2C")
+        let url = settings.resourceURL + "?updateMask=" + settings.target.updateMask.replacing(",", with: "%2C")
         var operation = try await call(.patch, url, body: settings.target.body(count, etag: etag))
         let deadline = ContinuousClock.now + settings.operationTimeout
-        while (operation["done"] as? Bool) != true {
-            guard let name = operation["name"] as? String else {
+        while operation["done"] != .bool(true) {
+            guard let name = operation["name"]?.string else {
                 throw SinkError(.server, "Cloud Run answered the update without an operation name", retryable: false)
             }
             guard ContinuousClock.now < deadline else {
@@ -265,9 +266,9 @@ package struct CloudRunSink: MetricSink {
             }
             operation = try await call(.get, "\(settings.base)/v2/\(name)")
         }
-        if let error = operation["error"] as? [String: Any] {
-            let message = error["message"] as? String ?? "unknown error"
-            let code = (error["code"] as? NSNumber)?.intValue ?? 0
+        if let error = operation["error"], error.object != nil {
+            let message = error["message"]?.string ?? "unknown error"
+            let code = error["code"]?.number.map { Int($0) } ?? 0
             // 10 = ABORTED, 9 = FAILED_PRECONDITION: someone else changed the resource.
             if code == 10 || code == 9 {
                 throw SinkError(.server, "conflicting concurrent update of \(settings.target.resourceName): \(message); reading it again and deciding anew", retryable: true)

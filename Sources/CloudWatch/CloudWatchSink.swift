@@ -1,11 +1,16 @@
 import Credentials
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 import Metrics
 import Signing
 import Sinks
 import Transport
+import Formats
 
 /// Publishes signals as CloudWatch custom metrics (PutMetricData, SigV4-signed, gzip).
 package struct CloudWatchSink: MetricSink {
@@ -144,9 +149,9 @@ package enum CloudWatchErrors {
         let xml = String(decoding: body, as: UTF8.self)
         var code = XMLText.first("Code", in: xml) ?? ""
         var message = XMLText.first("Message", in: xml) ?? ""
-        if code.isEmpty, let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-            code = ((json["__type"] as? String) ?? "").components(separatedBy: "#").last ?? ""
-            message = (json["message"] as? String) ?? (json["Message"] as? String) ?? ""
+        if code.isEmpty, let json = JSONValue.parse(body), json.object != nil {
+            code = (json["__type"]?.string ?? "").split(separator: "#", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+            message = json["message"]?.string ?? json["Message"]?.string ?? ""
         }
         let detail = "CloudWatch answered HTTP \(status) \(code)\(message.isEmpty ? "" : ": \(message)")"
         switch code {

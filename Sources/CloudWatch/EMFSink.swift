@@ -1,5 +1,10 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Sinks
+import Formats
 
 /// CloudWatch Embedded Metric Format: one JSON object per line on stdout (or appended to a
 /// file). With the awslogs driver CloudWatch extracts the metrics from the log stream: no API
@@ -15,16 +20,14 @@ package struct EMFSink: MetricSink {
         self.settings = settings
         if let path {
             write = { text in
-                if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-                guard let handle = FileHandle(forWritingAtPath: path) else {
-                    throw SinkError(.io, "cannot open \(path) for writing", retryable: true)
+                do {
+                    try OutputFile.append(text, to: path)
+                } catch {
+                    throw SinkError(.io, "\(error)", retryable: true)
                 }
-                defer { try? handle.close() }
-                try handle.seekToEnd()
-                try handle.write(contentsOf: Data(text.utf8))
             }
         } else {
-            write = { text in FileHandle.standardOutput.write(Data(text.utf8)) }
+            write = { text in OutputFile.standardOutput(text) }
         }
     }
 

@@ -1,7 +1,12 @@
 import Credentials
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Sinks
+import Formats
 
 /// One CloudWatch datum.
 package struct MetricDatum: Sendable, Equatable {

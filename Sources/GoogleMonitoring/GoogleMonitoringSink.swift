@@ -1,10 +1,15 @@
 import Credentials
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 import Metrics
 import Sinks
 import Transport
+import Formats
 
 /// Publishes signals as Cloud Monitoring custom metrics (`projects.timeSeries.create`), GAUGE
 /// DOUBLE, one point per series per request, never faster than `minInterval` per series.

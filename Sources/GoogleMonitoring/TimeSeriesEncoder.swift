@@ -1,6 +1,11 @@
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Sinks
+import Formats
 
 /// One Cloud Monitoring time series with its single point.
 package struct TimeSeriesPoint: Sendable, Equatable {
@@ -57,11 +62,11 @@ package enum TimeSeriesEncoder {
     /// `timeSeries[1,4]`, each with the reason given before it.
     package static func failedIndices(_ message: String) -> [Int: String] {
         var result: [Int: String] = [:]
-        let segments = message.components(separatedBy: "; ")
+        let segments = message.split(separator: "; ", omittingEmptySubsequences: false).map(String.init)
         for segment in segments {
             for match in segment.matches(of: /timeSeries\[([0-9,\- ]+)\]/) {
                 for part in match.output.1.split(separator: ",") {
-                    let bounds = part.split(separator: "-").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                    let bounds = part.split(separator: "-").compactMap { Int($0.trimmingWhitespace()) }
                     guard let low = bounds.first else { continue }
                     for index in low...(bounds.count > 1 ? max(low, bounds[1]) : low) { result[index] = segment }
                 }

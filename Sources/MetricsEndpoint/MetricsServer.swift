@@ -1,4 +1,10 @@
-import Foundation
+import Threads
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 import Prometheus
 import Synchronization
@@ -56,9 +62,7 @@ package final class MetricsServer: Sendable {
         self.health = health
         self.extra = extra
         self.logger = logger
-        let thread = Thread { [self] in self.serve() }
-        thread.name = "scalebridge-metrics"
-        thread.start()
+        startThread(name: "scalebridge-metrics") { [self] in self.serve() }
     }
 
     /// Stops accepting; the accept thread closes the socket. Idempotent.

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 
 /// The `run` loop: ticks on a monotonic clock at fixed deadlines (no drift); a tick that

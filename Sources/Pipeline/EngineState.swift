@@ -1,8 +1,13 @@
 import Config
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Query
 import Transport
+import Formats
 
 /// What survives between cycles: the series history the expressions need, and per-signal
 /// state for the missing-data policies.
@@ -135,7 +140,7 @@ enum PolicyDecision {
 
     static func ageText(_ state: SignalState?, _ outcome: SignalOutcome) -> String {
         guard let at = state?.lastGoodTime else { return "earlier" }
-        return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(at) / 1000))
+        return UTCTimestamp.format(milliseconds: at)
     }
 }
 

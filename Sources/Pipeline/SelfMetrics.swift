@@ -1,5 +1,9 @@
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Metrics
 import Scrape
 import Sinks

@@ -1,6 +1,10 @@
 import Config
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Query
 
 /// A signal ready to evaluate: compiled expression plus post-processing.
@@ -41,9 +45,9 @@ package struct SignalDefinition: Sendable {
         let rounded: Double
         switch rounding {
         case .none: rounded = buffered
-        case .ceil: rounded = Foundation.ceil(buffered)
-        case .floor: rounded = Foundation.floor(buffered)
-        case .round: rounded = Foundation.round(buffered)
+        case .ceil: rounded = buffered.rounded(.up)
+        case .floor: rounded = buffered.rounded(.down)
+        case .round: rounded = buffered.rounded()
         }
         var final = rounded
         if let min, final < min { final = min }

@@ -1,6 +1,11 @@
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Query
+import Sinks
 
 /// Persists `EngineState` in `state_dir/state.json`, so `once` runs on a schedule keep the
 /// history rate() and `last` need. Writes are atomic (temporary file, fsync, rename); a corrupt
@@ -119,18 +124,10 @@ package struct StateFile: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(document)
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw LoadError(description: "cannot write \(temporary)")
-        }
-        if let handle = FileHandle(forWritingAtPath: temporary) {
-            try handle.synchronize()
-            try handle.close()
-        }
-        if rename(temporary, path) != 0 {
-            let code = errno
-            unlink(temporary)
-            throw LoadError(description: "cannot replace \(path) (errno \(code))")
+        do {
+            try AtomicFile.replace(path, with: data, createDirectory: false)
+        } catch {
+            throw LoadError(description: error.description)
         }
     }
 }

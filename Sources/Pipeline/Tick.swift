@@ -1,6 +1,10 @@
 import Config
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 import Metrics
 import Query

@@ -1,7 +1,12 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 import Sinks
+import Formats
 
 enum LogFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
@@ -33,7 +38,7 @@ struct StderrLogHandler: LogHandler {
             for (key, value) in merged.sorted(by: { $0.key < $1.key }) { object += ",\(jsonQuote(key)):\(jsonQuote("\(value)"))" }
             line = object + "}\n"
         }
-        FileHandle.standardError.write(Data(line.utf8))
+        OutputFile.standardError(line)
     }
 
     private func quoteIfNeeded(_ text: String) -> String {

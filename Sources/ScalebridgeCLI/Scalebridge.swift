@@ -1,7 +1,11 @@
 import ArgumentParser
 import Bridge
 import Config
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
 import Metrics
 import MetricsEndpoint
@@ -49,7 +53,7 @@ func loadConfig(_ path: String) throws -> (BridgeConfig, [SignalDefinition]) {
         let signals = try Assembly.signals(config)
         return (config, signals)
     } catch {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        OutputFile.standardError((error.description + "\n"))
         throw ExitCode(ExitCodes.invalidConfig)
     }
 }
@@ -255,7 +259,7 @@ struct QueryCommand: AsyncParsableCommand {
         do {
             query = try CompiledQuery(expression)
         } catch {
-            FileHandle.standardError.write(Data("invalid expression: \(error.message)\n  \(expression)\n  \(String(repeating: " ", count: error.column - 1))^\n".utf8))
+            OutputFile.standardError("invalid expression: \(error.message)\n  \(expression)\n  \(String(repeating: " ", count: error.column - 1))^\n")
             throw ExitCode(ExitCodes.invalidConfig)
         }
         var scrapeTargets: [ScrapeTarget] = []
@@ -266,7 +270,7 @@ struct QueryCommand: AsyncParsableCommand {
         for url in targets {
             let scheme = URLComponents(string: url)?.scheme?.lowercased()
             guard scheme == "http" || scheme == "https" || scheme == "file" else {
-                FileHandle.standardError.write(Data("--target \(RedactedURL.display(url)) is not an http, https or file URL\n".utf8))
+                OutputFile.standardError("--target \(RedactedURL.display(url)) is not an http, https or file URL\n")
                 throw ExitCode(ExitCodes.usage)
             }
             scrapeTargets.append(ScrapeTarget(name: "query", url: url))
@@ -288,7 +292,7 @@ struct QueryCommand: AsyncParsableCommand {
         do {
             value = try query.evaluate(snapshot)
         } catch {
-            FileHandle.standardError.write(Data("evaluation failed: \(error.message)\n".utf8))
+            OutputFile.standardError("evaluation failed: \(error.message)\n")
             throw ExitCode(ExitCodes.runtimeFailure)
         }
         print(format == .json ? QueryOutput.json(value) : QueryOutput.table(value), terminator: "")

@@ -1,5 +1,16 @@
 import Dispatch
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Waits for SIGTERM or SIGINT without installing a C handler that could run arbitrary code.
 enum SignalWatcher {
@@ -16,16 +27,14 @@ enum SignalWatcher {
         }
     }
 
-    private final class ResumeOnce: @unchecked Sendable {
-        private let lock = NSLock()
-        private var continuation: CheckedContinuation<String, Never>?
-        init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
+    private final class ResumeOnce: Sendable {
+        private let continuation: Mutex<CheckedContinuation<String, Never>?>
+        init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = Mutex(continuation) }
         func resume(_ value: String) {
-            lock.lock()
-            let pending = continuation
-            continuation = nil
-            lock.unlock()
-            pending?.resume(returning: value)
+            continuation.withLock { pending in
+                defer { pending = nil }
+                return pending
+            }?.resume(returning: value)
         }
     }
 

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import Formats
 
 /// How instance counts follow a signal, modelled on the Kubernetes HPA and its `behavior`.
 package struct ScalingPolicy: Sendable, Equatable {
@@ -226,6 +231,6 @@ package struct ScalingController: Sendable {
     }
 
     static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3g", value)
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : CFormat.string("%.3g", value)
     }
 }

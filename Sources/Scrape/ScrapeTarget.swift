@@ -1,5 +1,9 @@
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Transport
 
 /// What to scrape and how. Header values are already revealed secrets: never log them.

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import Formats
 
 /// Google API error answers (`{"error":{"code","message","status"}}`) → `SinkError`s that
 /// say what to do. Shared by the Cloud Monitoring and Cloud Run sinks.
@@ -9,9 +14,9 @@ package enum GoogleAPIErrors {
     package static func map(status: Int, body: [UInt8], retryAfter: Duration?, service: String, permission: String, notFound: String) -> SinkError {
         var message = String(decoding: body.prefix(500), as: UTF8.self)
         var code = ""
-        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let error = object["error"] as? [String: Any] {
-            message = (error["message"] as? String) ?? message
-            code = (error["status"] as? String) ?? ""
+        if let error = JSONValue.parse(body)?["error"], error.object != nil {
+            message = error["message"]?.string ?? message
+            code = error["status"]?.string ?? ""
         }
         let detail = "\(service) answered HTTP \(status)\(code.isEmpty ? "" : " \(code)"): \(message)"
         switch status {

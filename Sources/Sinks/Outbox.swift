@@ -1,6 +1,11 @@
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
+import Synchronization
 import Metrics
 
 /// Points a sink could not deliver, kept on disk (`state_dir/outbox/<sink>.json`) and sent
@@ -13,8 +18,7 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
     let capacity: Int
     let logger: Logger
     let now: @Sendable () -> Date
-    private let lock = NSLock()
-    private var pending: [Publication] = []
+    private let pending = Mutex<[Publication]>([])
 
     package var name: String { inner.name }
     package var type: String { inner.type }
@@ -29,14 +33,14 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
         self.logger = logger
         self.now = now
         path = directory.map { "\($0)/outbox/\(OutboxSink.fileName(inner.name)).json" }
-        pending = load()
+        pending.withLock { $0 = load() }
     }
 
     package static func fileName(_ sink: String) -> String {
         String(sink.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 
-    package var pendingPoints: Int { lock.withLock { pending.reduce(0) { $0 + $1.points.count } } }
+    package var pendingPoints: Int { pending.withLock { $0.reduce(0) { $0 + $1.points.count } } }
 
     package func describe(_ publication: Publication) -> String {
         let waiting = pendingPoints
@@ -49,7 +53,7 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
             try await inner.publish(publication)
             return
         }
-        var queue = lock.withLock { pending }
+        var queue = pending.withLock { $0 }
         queue.append(publication)
         queue = expire(queue, maxAge: maxAge)
         var index = 0
@@ -125,22 +129,19 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
     }
 
     func store(_ queue: [Publication]) {
-        lock.withLock { pending = queue }
+        pending.withLock { $0 = queue }
         guard let path else { return }
         do {
             if queue.isEmpty {
                 if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
                 return
             }
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let stored = Stored(version: 1, publications: queue.map { publication in
                 StoredPublication(timestamp: publication.timestamp, points: publication.points.map {
                     StoredPoint(signal: $0.signal, labels: $0.labels.dictionary, value: $0.value)
                 })
             })
-            let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-            try JSONEncoder().encode(stored).write(to: URL(fileURLWithPath: temporary))
-            if rename(temporary, path) != 0 { throw CocoaError(.fileWriteUnknown) }
+            try AtomicFile.replace(path, with: JSONEncoder().encode(stored))
         } catch {
             logger.error("could not write the outbox; undelivered points are only in memory", metadata: ["sink": "\(name)", "error": "\(error)"])
         }

@@ -1,5 +1,6 @@
 import Exposition
 import Synchronization
+import Formats
 
 /// `type: prometheus`: keeps the latest values and exposes them on the self-metrics listener's
 /// `/metrics`, one gauge per signal, for KEDA's prometheus scaler or a Prometheus server.

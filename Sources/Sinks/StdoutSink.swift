@@ -1,5 +1,11 @@
 import Exposition
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import Formats
+
 
 /// Prints values, one line each: the quickstart sink and a debugging aid.
 package struct StdoutSink: MetricSink {
@@ -17,7 +23,7 @@ package struct StdoutSink: MetricSink {
     }
 
     package static let standardOutput: @Sendable (String) -> Void = { text in
-        FileHandle.standardOutput.write(Data(text.utf8))
+        OutputFile.standardOutput(text)
     }
 
     package func publish(_ publication: Publication) async throws(SinkError) {

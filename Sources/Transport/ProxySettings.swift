@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import Formats
 
 /// Proxy choice from the standard environment variables, upper and lower case (lower case wins,
 /// as curl and Go do). Resolved by scalebridge rather than libcurl, because libcurl ignores
@@ -22,7 +27,7 @@ package struct ProxySettings: Sendable, Equatable {
         httpProxy = value("http_proxy")
         httpsProxy = value("https_proxy")
         noProxy = (value("no_proxy") ?? "").split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
+            $0.trimmingWhitespace().lowercased()
         }.filter { !$0.isEmpty }
     }
 
@@ -38,7 +43,7 @@ package struct ProxySettings: Sendable, Equatable {
         default: return nil
         }
         guard let candidate else { return nil }
-        let host = (components.host ?? "").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let host = (components.host ?? "").lowercased().trimming { $0 == "[" || $0 == "]" }
         let port = components.port ?? (scheme == "https" ? 443 : 80)
         return bypasses(host: host, port: port) ? nil : candidate
     }
@@ -53,7 +58,7 @@ package struct ProxySettings: Sendable, Equatable {
                 entryPort = Int(pattern[pattern.index(after: colon)...])
                 pattern = String(pattern[..<colon])
             }
-            pattern = pattern.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            pattern = pattern.trimming { $0 == "[" || $0 == "]" }
             if let entryPort, entryPort != port { continue }
             if pattern.hasPrefix("*.") { pattern.removeFirst() }
             let bare = pattern.hasPrefix(".") ? String(pattern.dropFirst()) : pattern

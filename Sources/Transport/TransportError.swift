@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Why a transfer failed. `code` is bounded and safe as a metric label.
 package struct TransportError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -36,7 +40,7 @@ package enum RedactedURL {
     package static func display(_ url: String) -> String {
         var text = url
         if let query = text.firstIndex(of: "?") { text = String(text[..<query]) + "?…" }
-        if let schemeEnd = text.range(of: "://") {
+        if let schemeEnd = text.firstRange(of: "://") {
             let afterScheme = text[schemeEnd.upperBound...]
             let authorityEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
             if let at = afterScheme[..<authorityEnd].lastIndex(of: "@") {

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import YAML
 
 /// Every key the loader accepts, per section (docs/configuration.md documents each; a test
@@ -470,7 +474,7 @@ package enum ConfigLoader {
 /// Strips credentials from URL text shown in errors.
 enum RedactedText {
     static func url(_ text: String) -> String {
-        guard let at = text.firstIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound < at else { return text }
+        guard let at = text.firstIndex(of: "@"), let scheme = text.firstRange(of: "://"), scheme.upperBound < at else { return text }
         return String(text[..<scheme.upperBound]) + "[REDACTED]" + String(text[at...])
     }
 }

@@ -1,3 +1,4 @@
+import Formats
 /// Prometheus-style durations: `500ms`, `15s`, `2m`, `1h30m`, `1d`. A bare number is refused,
 /// because a unit-less timeout is a classic outage cause.
 package enum DurationParser {
@@ -45,14 +46,5 @@ package enum ByteSizeParser {
             return number * factor
         }
         return Int(trimmed).flatMap { $0 >= 0 ? $0 : nil }
-    }
-}
-
-extension StringProtocol {
-    func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return String(slice)
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `${VAR}` and `${VAR:-default}` from an injected environment; `$$` is a literal `$`.
 package enum Interpolation {
@@ -34,7 +38,7 @@ package enum Interpolation {
             let inner = String(text[text.index(after: next)..<close])
             let name: String
             var fallback: String? = nil
-            if let separator = inner.range(of: ":-") {
+            if let separator = inner.firstRange(of: ":-") {
                 name = String(inner[..<separator.lowerBound])
                 fallback = String(inner[separator.upperBound...])
             } else {

@@ -1,4 +1,5 @@
 import YAML
+import Formats
 
 /// Reads YAML nodes into typed values, recording located errors instead of stopping.
 struct NodeReader {

@@ -1,5 +1,10 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Signing
+import Formats
 
 /// A source of AWS credentials (environment, files, STS, ECS, IMDS, or a chain of them).
 package protocol AWSCredentialProvider: Sendable {
@@ -50,10 +55,7 @@ package struct EnvironmentCredentialProvider: AWSCredentialProvider {
 /// ISO-8601 timestamps as AWS writes them (with or without fractional seconds).
 package enum ISO8601 {
     package static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
+        UTCTimestamp.parse(text).map { Date(timeIntervalSince1970: $0) }
     }
 }
 

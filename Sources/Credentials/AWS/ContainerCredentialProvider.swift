@@ -1,6 +1,11 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Signing
 import Transport
+import Formats
 
 /// ECS task roles (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`, fetched from 169.254.170.2) and
 /// `AWS_CONTAINER_CREDENTIALS_FULL_URI` (EKS Pod Identity and others), with
@@ -33,7 +38,7 @@ package struct ContainerCredentialProvider: AWSCredentialProvider {
             throw CredentialError(.invalid, provider: name, "AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL")
         }
         if scheme == "http" {
-            let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            let bare = host.trimming { $0 == "[" || $0 == "]" }
             let loopback = bare.hasPrefix("127.") || bare == "::1"
             guard loopback || Self.allowedHTTPHosts.contains(bare) else {
                 throw CredentialError(.invalid, provider: name, "AWS_CONTAINER_CREDENTIALS_FULL_URI over plain http must point at loopback or the ECS/EKS agent, not \(bare)")
@@ -50,7 +55,7 @@ package struct ContainerCredentialProvider: AWSCredentialProvider {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw CredentialError(.invalid, provider: name, "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(file)")
             }
-            token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            token = text.trimmingWhitespace()
         } else if let value = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"], !value.isEmpty {
             token = value
         }

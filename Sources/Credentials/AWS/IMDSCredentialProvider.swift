@@ -1,6 +1,11 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Signing
 import Transport
+import Formats
 
 /// EC2 instance metadata, IMDSv2 only: PUT a session token, read the role name from the
 /// extended path (falling back to the legacy one on 404), then the role's credentials.
@@ -70,7 +75,7 @@ package struct IMDSCredentialProvider: AWSCredentialProvider {
         guard !disabled, let token = try? await sessionToken(),
             let response = try? await send(.get, "/latest/meta-data/placement/region", token: token), response.isSuccess
         else { return nil }
-        let region = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let region = String(decoding: response.body, as: UTF8.self).trimmingWhitespace()
         return region.isEmpty ? nil : region
     }
 }

@@ -1,5 +1,10 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Signing
+import Formats
 
 /// `~/.aws/credentials` and `~/.aws/config` (or `AWS_SHARED_CREDENTIALS_FILE`,
 /// `AWS_CONFIG_FILE`), profile from `AWS_PROFILE` or `default`. For one profile the
@@ -17,10 +22,10 @@ package struct SharedFileCredentialProvider: AWSCredentialProvider {
     var profileName: String { profile ?? environment["AWS_PROFILE"] ?? environment["AWS_DEFAULT_PROFILE"] ?? "default" }
 
     var credentialsPath: String {
-        environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(environment["HOME"] ?? NSHomeDirectory())/.aws/credentials"
+        environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path)/.aws/credentials"
     }
 
-    var configPath: String { environment["AWS_CONFIG_FILE"] ?? "\(environment["HOME"] ?? NSHomeDirectory())/.aws/config" }
+    var configPath: String { environment["AWS_CONFIG_FILE"] ?? "\(environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path)/.aws/config" }
 
     package func credentials() async throws(CredentialError) -> AWSCredentials {
         let profile = profileName
@@ -61,17 +66,17 @@ package struct INIFile: Sendable {
         var sections: [String: [String: String]] = [:]
         var current: String? = nil
         for rawLine in text.split(whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("["), line.hasSuffix("]") {
-                let name = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+                let name = line.dropFirst().dropLast().trimmingWhitespace()
                 current = name
                 sections[name, default: [:]] = sections[name] ?? [:]
                 continue
             }
             guard let current, let equals = line.firstIndex(of: "=") else { continue }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let key = line[..<equals].trimmingWhitespace().lowercased()
+            let value = line[line.index(after: equals)...].trimmingWhitespace()
             sections[current]?[key] = value
         }
         return INIFile(sections: sections)

@@ -1,6 +1,11 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Signing
 import Transport
+import Formats
 
 /// `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN` → STS `AssumeRoleWithWebIdentity` (unsigned
 /// form POST). The token file is re-read on every fetch: it is rotated under us.
@@ -30,7 +35,7 @@ package struct WebIdentityCredentialProvider: AWSCredentialProvider {
         guard let roleARN = environment["AWS_ROLE_ARN"], !roleARN.isEmpty else {
             throw CredentialError(.invalid, provider: name, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not")
         }
-        guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
+        guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8).trimmingWhitespace(), !token.isEmpty else {
             throw CredentialError(.invalid, provider: name, "cannot read the web identity token file \(tokenFile)")
         }
         let session = environment["AWS_ROLE_SESSION_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "scalebridge-\(Int(Date().timeIntervalSince1970))"

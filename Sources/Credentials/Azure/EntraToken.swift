@@ -1,6 +1,11 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Signing
 import Transport
+import Formats
 
 /// The Entra ID v2.0 token endpoint (`<authority>/<tenant>/oauth2/v2.0/token`) with the
 /// client-credentials grant, shared by the secret, certificate and workload-identity flows.
@@ -166,7 +171,7 @@ package struct AzureWorkloadIdentityProvider: TokenProvider {
         guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
             throw CredentialError(.invalid, provider: name, "cannot read the federated token file \(tokenFile) (AZURE_FEDERATED_TOKEN_FILE)")
         }
-        let assertion = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let assertion = text.trimmingWhitespace()
         guard !assertion.isEmpty else {
             throw CredentialError(.invalid, provider: name, "the federated token file \(tokenFile) is empty")
         }

@@ -1,5 +1,10 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Logging
+import Formats
 
 /// An OAuth access token. `description` never shows the token itself.
 package struct AccessToken: ExpiringCredential, CustomStringConvertible, Equatable {
@@ -93,39 +98,41 @@ package struct TokenAnswer: Sendable {
     package var errorDescription: String?
 
     package init(json body: [UInt8]) throws(CredentialError) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+        guard let object = JSONValue.parse(body), object.object != nil else {
             throw CredentialError(.malformed, provider: "token", "the token endpoint's answer is not a JSON object")
         }
-        accessToken = object["access_token"] as? String
-        expiresIn = Self.number(object["expires_in"])
-        refreshIn = Self.number(object["refresh_in"])
-        expiresOn = Self.number(object["expires_on"]).map { Date(timeIntervalSince1970: $0) } ?? (object["expires_on"] as? String).flatMap(Self.date)
-        error = object["error"] as? String
-        if let description = object["error_description"] as? String {
+        accessToken = object["access_token"]?.string
+        expiresIn = object["expires_in"]?.numeric
+        refreshIn = object["refresh_in"]?.numeric
+        expiresOn = object["expires_on"]?.numeric.map { Date(timeIntervalSince1970: $0) } ?? object["expires_on"]?.string.flatMap(Self.date)
+        error = object["error"]?.string
+        if let description = object["error_description"]?.string {
             // Entra appends trace and correlation ids on later lines; the first line says why.
-            errorDescription = String(description.split(separator: "\r\n").first ?? Substring(description)).trimmingCharacters(in: .whitespacesAndNewlines)
+            errorDescription = String(description.split(separator: "\r\n").first ?? Substring(description)).trimmingWhitespace()
         }
     }
 
-    static func number(_ value: Any?) -> Double? {
-        switch value {
-        case let number as NSNumber: number.doubleValue
-        case let text as String: Double(text.trimmingCharacters(in: .whitespaces))
-        default: nil
-        }
-    }
-
-    /// The date forms MSAL accepts for `expires_on`.
+    /// The date forms MSAL accepts for `expires_on`: ISO 8601, `MM/dd/yyyy HH:mm:ss` and
+    /// `yyyy-MM-dd HH:mm:ss` (UTC), and `M/d/yyyy h:mm:ss AM +00:00`.
     static func date(_ text: String) -> Date? {
         if let date = ISO8601.parse(text) { return date }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        for format in ["MM/dd/yyyy HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "M/d/yyyy h:mm:ss a xxx"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
+        let parts = text.split(separator: " ")
+        guard parts.count == 2 || parts.count == 4 else { return nil }
+        let numbers = parts[0].split(separator: parts[0].contains("/") ? "/" : "-").compactMap { Int($0) }
+        let clock = parts[1].split(separator: ":").compactMap { Int($0) }
+        guard numbers.count == 3, clock.count == 3 else { return nil }
+        let (year, month, day) = parts[0].contains("/") ? (numbers[2], numbers[0], numbers[1]) : (numbers[0], numbers[1], numbers[2])
+        var hour = clock[0]
+        var offset = 0
+        if parts.count == 4 {
+            guard (1...12).contains(hour), parts[2] == "AM" || parts[2] == "PM" else { return nil }
+            hour = hour % 12 + (parts[2] == "PM" ? 12 : 0)
+            var zone = DigitScanner(parts[3])
+            guard let sign = zone.sign(), let hours = zone.number(digits: 2), zone.skip(":"), let minutes = zone.number(digits: 2), zone.atEnd else { return nil }
+            offset = sign * (hours * 3600 + minutes * 60)
         }
-        return nil
+        guard let seconds = CivilTime(year: year, month: month, day: day, hour: hour, minute: clock[1], second: clock[2]).unixSeconds else { return nil }
+        return Date(timeIntervalSince1970: Double(seconds - Int64(offset)))
     }
 
     /// The token, with its expiry from `expires_on` or now + `expires_in`.
@@ -147,7 +154,7 @@ package enum LoopbackURL {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), let host = components.host else { return false }
         if scheme == "https" { return true }
         guard scheme == "http" else { return false }
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        let bare = host.trimming { $0 == "[" || $0 == "]" }.lowercased()
         return bare.hasPrefix("127.") || bare == "::1" || bare == "localhost"
     }
 }

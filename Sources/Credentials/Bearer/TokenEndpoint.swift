@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Transport
 
 /// An OAuth token endpoint: a form POST answered with a token, retried on 429/5xx, network

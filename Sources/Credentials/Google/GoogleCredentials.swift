@@ -1,6 +1,11 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Signing
 import Transport
+import Formats
 
 /// A service-account key file (`GOOGLE_APPLICATION_CREDENTIALS`). Other credential types
 /// (`authorized_user`, `external_account`, …) are refused with a message saying what to use.
@@ -13,28 +18,28 @@ package struct ServiceAccountKey: Sendable {
 
     package init(json: [UInt8], path: String) throws(CredentialError) {
         let provider = "google-service-account"
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
+        guard let object = JSONValue.parse(json), object.object != nil else {
             throw CredentialError(.invalid, provider: provider, "\(path) is not a JSON key file")
         }
-        let type = object["type"] as? String ?? ""
+        let type = object["type"]?.string ?? ""
         guard type == "service_account" else {
             throw CredentialError(
                 .invalid, provider: provider,
                 "\(path) holds `\(type)` credentials; scalebridge supports service-account key files, or no file at all on Cloud Run/GCE (the metadata server)"
             )
         }
-        guard let email = object["client_email"] as? String, let pem = object["private_key"] as? String else {
+        guard let email = object["client_email"]?.string, let pem = object["private_key"]?.string else {
             throw CredentialError(.invalid, provider: provider, "\(path) lacks client_email or private_key")
         }
         do {
             key = try RSAPrivateKey(pem: pem)
         } catch {
-            throw CredentialError(.invalid, provider: provider, "the private key in \(path) cannot be read: \(error.description)")
+            throw CredentialError(.invalid, provider: provider, "the private key in \(path) cannot be read: \(error)")
         }
         clientEmail = email
-        privateKeyID = object["private_key_id"] as? String ?? ""
-        projectID = object["project_id"] as? String
-        tokenURI = object["token_uri"] as? String ?? "https://oauth2.googleapis.com/token"
+        privateKeyID = object["private_key_id"]?.string ?? ""
+        projectID = object["project_id"]?.string
+        tokenURI = object["token_uri"]?.string ?? "https://oauth2.googleapis.com/token"
     }
 
     package static func load(path: String) throws(CredentialError) -> ServiceAccountKey {
@@ -195,7 +200,7 @@ package struct GoogleMetadataProvider: TokenProvider {
     package func projectID() async throws(CredentialError) -> String {
         let response = try await get("/computeMetadata/v1/project/project-id")
         guard response.isSuccess else { throw CredentialError(.rejected, provider: name, "metadata server answered HTTP \(response.status) for the project id") }
-        return String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: response.body, as: UTF8.self).trimmingWhitespace()
     }
 }
 

@@ -1,3 +1,4 @@
+import Formats
 /// The two wire formats scalebridge reads.
 package enum ExpositionFormat: String, Sendable, Equatable {
     case prometheusText = "text/plain; version=0.0.4"
@@ -28,14 +29,5 @@ package enum ExpositionFormat: String, Sendable, Equatable {
             return .openMetrics
         }
         return .prometheusText
-    }
-}
-
-extension StringProtocol {
-    package func trimmingSpaces() -> String {
-        var scalars = Substring(self).unicodeScalars[...]
-        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
-        return String(String.UnicodeScalarView(scalars))
     }
 }

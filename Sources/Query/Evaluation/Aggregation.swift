@@ -1,5 +1,9 @@
 import Exposition
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Aggregation operators, reproducing Prometheus 2.x arithmetic (incremental mean and variance)
 /// so results agree to the last bits.
@@ -86,9 +90,9 @@ enum Aggregation {
         let sorted = values.sorted()
         let n = Double(sorted.count)
         let rank = phi * (n - 1)
-        let lower = Swift.max(0, Foundation.floor(rank))
+        let lower = Swift.max(0, floor(rank))
         let upper = Swift.min(n - 1, lower + 1)
-        let weight = rank - Foundation.floor(rank)
+        let weight = rank - floor(rank)
         return sorted[Int(lower)] * (1 - weight) + sorted[Int(upper)] * weight
     }
 }

@@ -1,5 +1,9 @@
 import Exposition
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Binary operators between scalars and instant vectors, with Prometheus' matching rules.
 enum BinaryEvaluation {
@@ -11,7 +15,7 @@ enum BinaryEvaluation {
         case .divide: return (lhs / rhs, true)
         case .modulo: return (fmod(lhs, rhs), true)
         case .power: return (pow(lhs, rhs), true)
-        case .atan2: return (Foundation.atan2(lhs, rhs), true)
+        case .atan2: return (atan2(lhs, rhs), true)
         case .equal: return (lhs, lhs == rhs)
         case .notEqual: return (lhs, lhs != rhs)
         case .greater: return (lhs, lhs > rhs)

@@ -1,5 +1,9 @@
 import Exposition
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The result of evaluating an expression.
 package enum QueryValue: Sendable, Equatable {
@@ -140,19 +144,19 @@ package struct Evaluator {
         }
         switch name {
         case "abs": return mapValues { Swift.abs($0) }
-        case "ceil": return mapValues { Foundation.ceil($0) }
-        case "floor": return mapValues { Foundation.floor($0) }
-        case "sqrt": return mapValues { Foundation.sqrt($0) }
-        case "exp": return mapValues { Foundation.exp($0) }
-        case "ln": return mapValues { Foundation.log($0) }
-        case "log2": return mapValues { Foundation.log2($0) }
-        case "log10": return mapValues { Foundation.log10($0) }
+        case "ceil": return mapValues { ceil($0) }
+        case "floor": return mapValues { floor($0) }
+        case "sqrt": return mapValues { sqrt($0) }
+        case "exp": return mapValues { exp($0) }
+        case "ln": return mapValues { log($0) }
+        case "log2": return mapValues { log2($0) }
+        case "log10": return mapValues { log10($0) }
         case "sgn": return mapValues { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
         case "round":
             // Prometheus rounds half up: floor(v / to + 0.5) * to, computed with the inverse.
             let toNearest = values.count > 1 ? scalarArgument(1) : 1
             let inverse = 1 / toNearest
-            return mapValues { Foundation.floor($0 * inverse + 0.5) / inverse }
+            return mapValues { floor($0 * inverse + 0.5) / inverse }
         case "clamp":
             let low = scalarArgument(1)
             let high = scalarArgument(2)

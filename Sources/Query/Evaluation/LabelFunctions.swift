@@ -1,13 +1,11 @@
 import Exposition
-import Foundation
 
 /// `label_replace`, `label_join`, `histogram_quantile`, `count_values` and number formatting.
 enum LabelFunctions {
     static func labelReplace(_ samples: [Sample], destination: String, replacement: String, source: String, pattern: String, column: Int) throws(QueryError) -> [Sample] {
-        let regex: NSRegularExpression
+        let regex: AnchoredRegex
         do {
-            // Go's named groups (?P<name>…) are spelled (?<name>…) here.
-            regex = try NSRegularExpression(pattern: "^(?:" + pattern.replacingOccurrences(of: "(?P<", with: "(?<") + ")$", options: [.dotMatchesLineSeparators])
+            regex = try AnchoredRegex(pattern)
         } catch {
             throw QueryError(.evaluation, "invalid regular expression in label_replace(): \(pattern)", column: column)
         }
@@ -18,12 +16,11 @@ enum LabelFunctions {
         var result: [Sample] = []
         for sample in samples {
             let value = sample.labels[source] ?? ""
-            let range = NSRange(value.startIndex..<value.endIndex, in: value)
-            guard let match = regex.firstMatch(in: value, options: [], range: range) else {
+            guard let match = regex.groups(value) else {
                 result.append(sample)
                 continue
             }
-            let expanded = expand(replacement, match: match, in: value, groupNames: groupNames)
+            let expanded = expand(replacement, numbered: match.numbered, named: match.named, groupNames: groupNames)
             var labels = sample.labels
             labels = expanded.isEmpty ? labels.removing([destination]) : labels.setting(destination, to: expanded)
             result.append(Sample(labels: labels, value: sample.value, timestamp: sample.timestamp))
@@ -54,18 +51,14 @@ enum LabelFunctions {
 
     /// Go's `regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`; `$$` is a dollar; a name is the
     /// longest run of letters, digits and underscores.
-    static func expand(_ template: String, match: NSTextCheckingResult, in value: String, groupNames: [String]) -> String {
+    static func expand(_ template: String, numbered: [Substring?], named: [String: Substring], groupNames: [String]) -> String {
         func group(_ name: String) -> String {
-            var range: NSRange
             if let index = Int(name) {
-                guard index < match.numberOfRanges else { return "" }
-                range = match.range(at: index)
-            } else {
-                guard groupNames.contains(name) else { return "" }
-                range = match.range(withName: name)
+                guard index < numbered.count else { return "" }
+                return numbered[index].map(String.init) ?? ""
             }
-            guard range.location != NSNotFound, let swiftRange = Range(range, in: value) else { return "" }
-            return String(value[swiftRange])
+            guard groupNames.contains(name) else { return "" }
+            return named[name].map(String.init) ?? ""
         }
         var out = ""
         let scalars = Array(template.unicodeScalars)
@@ -101,7 +94,7 @@ enum LabelFunctions {
     static func namedGroups(_ pattern: String) -> [String] {
         var names: [String] = []
         var rest = Substring(pattern)
-        while let start = rest.range(of: "(?P<") ?? rest.range(of: "(?<") {
+        while let start = rest.firstRange(of: "(?P<") ?? rest.firstRange(of: "(?<") {
             let after = rest[start.upperBound...]
             guard let end = after.firstIndex(of: ">") else { break }
             names.append(String(after[..<end]))

@@ -1,5 +1,9 @@
 import Exposition
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Functions over range vectors, with the exact arithmetic of Prometheus 2.x
 /// (`promql/functions.go`): extrapolated rates, instant rates, regression, *_over_time.

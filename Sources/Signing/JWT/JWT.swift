@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import Formats
 
 /// A compact JWS (`header.claims.signature`) signed with an RSA key. Members keep the order
 /// given, so tokens are reproducible in tests.
@@ -41,27 +46,11 @@ package struct JWT: Sendable {
         "{" + members.map { name, value in
             let text: String
             switch value {
-            case .string(let string): text = quoted(string)
+            case .string(let string): text = JSONText.quote(string)
             case .integer(let number): text = String(number)
             case .raw(let json): text = json
             }
-            return quoted(name) + ":" + text
+            return JSONText.quote(name) + ":" + text
         }.joined(separator: ",") + "}"
-    }
-
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

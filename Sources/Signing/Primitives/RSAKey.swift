@@ -1,5 +1,9 @@
 import COpenSSL
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// An RSA private key from PEM (PKCS#1 or PKCS#8, optionally encrypted), for JWT signatures:
 /// RS256 (PKCS#1 v1.5) for Google, PS256 (PSS, MGF1-SHA256, salt 32) for Entra ID.
@@ -85,7 +89,7 @@ package struct X509Certificate: Sendable {
     /// Every certificate in `pem`, in order (leaf first for a chain).
     package static func all(pem: String) throws(OpenSSLError) -> [X509Certificate] {
         let marker = "-----BEGIN CERTIFICATE-----"
-        let blocks = pem.components(separatedBy: marker).dropFirst().map { marker + $0 }
+        let blocks = pem.split(separator: marker, omittingEmptySubsequences: false).map(String.init).dropFirst().map { marker + $0 }
         guard !blocks.isEmpty else { throw OpenSSLError("reading the PEM certificate", detail: "no certificate in the file") }
         var result: [X509Certificate] = []
         for block in blocks { result.append(try X509Certificate(pem: block)) }
@@ -100,13 +104,13 @@ package enum Base64URL {
     /// Unpadded base64url (RFC 7515 §2).
     package static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
         Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+            .replacing("+", with: "-")
+            .replacing("/", with: "_")
+            .replacing("=", with: "")
     }
 
     package static func decode(_ text: String) -> [UInt8]? {
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var standard = text.replacing("-", with: "+").replacing("_", with: "/")
         while standard.count % 4 != 0 { standard += "=" }
         return Data(base64Encoded: standard).map(Array.init)
     }

@@ -1,5 +1,10 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Synchronization
+import Formats
 
 /// AWS Signature Version 4 (header form), as botocore's `SigV4Auth` does it for non-S3
 /// services. Pure: the date is a parameter and nothing is read from the environment.
@@ -85,10 +90,7 @@ package struct SigV4Signer: Sendable {
     }
 
     package static func amzDate(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        UTCTimestamp.basic(seconds: Int64(date.timeIntervalSince1970.rounded(.down)))
     }
 
     // MARK: canonical forms
@@ -123,8 +125,8 @@ package struct SigV4Signer: Sendable {
         var pairs: [(String, String)] = []
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+            let name = PercentEncoding.decode(parts[0]) ?? String(parts[0])
+            let value = parts.count > 1 ? (PercentEncoding.decode(parts[1]) ?? String(parts[1])) : ""
             pairs.append((encode(name), encode(value)))
         }
         pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
@@ -141,7 +143,7 @@ struct URLParts {
     init(_ url: String) {
         var rest = Substring(url)
         var scheme = "https"
-        if let range = rest.range(of: "://") {
+        if let range = rest.firstRange(of: "://") {
             scheme = rest[..<range.lowerBound].lowercased()
             rest = rest[range.upperBound...]
         }
@@ -218,5 +220,30 @@ package enum PercentEncoding {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `%XX` escapes decoded; nil when an escape is malformed or the bytes are not UTF-8.
+    package static func decode(_ text: some StringProtocol) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        var bytes = text.utf8.makeIterator()
+        while let byte = bytes.next() {
+            guard byte == UInt8(ascii: "%") else {
+                out.append(byte)
+                continue
+            }
+            guard let high = bytes.next().flatMap(hexValue), let low = bytes.next().flatMap(hexValue) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return String(validating: out, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -1,7 +1,12 @@
 import CCurl
 import CCurlShim
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Synchronization
+import Formats
 
 /// One transfer's state. Created by the caller, then touched only by the loop thread, except
 /// for the cancellation flag.
@@ -195,7 +200,7 @@ private let curlHeaderCallback: CCurlShim_DataCallback = { pointer, size, count,
         transfer.body.removeAll()
     } else if let colon = line.firstIndex(of: ":") {
         let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = line[line.index(after: colon)...].trimmingWhitespace()
         transfer.headers.append(HTTPHeader(name, value))
     }
     return length

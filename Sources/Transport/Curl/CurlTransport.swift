@@ -1,6 +1,12 @@
 import CCurl
 import CCurlShim
-import Foundation
+import Threads
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Synchronization
 
 /// The real transport: libcurl's multi interface driven by one dedicated thread, so blocking
@@ -70,9 +76,7 @@ private final class CurlLoop: @unchecked Sendable {
 
     func start() {
         // The thread holds the loop strongly until it ends, so the multi handle outlives it.
-        let thread = Thread { [self] in self.run() }
-        thread.name = "scalebridge-curl"
-        thread.start()
+        startThread(name: "scalebridge-curl") { [self] in self.run() }
     }
 
     func submit(_ transfer: CurlTransfer) {
