@@ -169,10 +169,12 @@ struct AzureCredentialTests {
             #"{"access_token":"t","expires_on":"1800003600"}"#, #"{"access_token":"t","expires_on":1800003600}"#,
             #"{"access_token":"t","expires_in":"3600"}"#, #"{"access_token":"t","expires_in":3600}"#,
             #"{"access_token":"t","expires_on":"2027-01-15T08:00:00Z"}"#, #"{"access_token":"t","expires_on":"01/15/2027 08:00:00"}"#,
+            #"{"access_token":"t","expires_on":"2027-01-15 08:00:00"}"#, #"{"access_token":"t","expires_on":"1/15/2027 8:00:00 AM +00:00"}"#,
+            #"{"access_token":"t","expires_on":"1/15/2027 9:00:00 AM +01:00"}"#, #"{"access_token":"t","expires_on":"1/15/2027 3:00:00 AM -05:00"}"#,
         ] {
             let token = try TokenAnswer(json: Array(body.utf8)).token(provider: "p", now: now)
             if body.contains("2027") {
-                #expect(token.expiration == ISO8601.parse("2027-01-15T08:00:00Z"), "\(body)")
+                #expect(token.expiration == ISO8601DateFormatter().date(from: "2027-01-15T08:00:00Z"), "\(body)")
             } else {
                 #expect(token.expiration == expected, "\(body)")
             }
@@ -180,6 +182,13 @@ struct AzureCredentialTests {
         let refresh = try TokenAnswer(json: Array(#"{"access_token":"t","expires_in":7200,"refresh_in":3600}"#.utf8)).token(provider: "p", now: now)
         #expect(refresh.refreshAt == now.addingTimeInterval(3600))
         #expect(throws: CredentialError.self) { try TokenAnswer(json: Array(#"{"access_token":"t"}"#.utf8)).token(provider: "p", now: now) }
+        let pm = try TokenAnswer(json: Array(#"{"access_token":"t","expires_on":"1/15/2027 12:30:00 PM +00:00"}"#.utf8)).token(provider: "p", now: now)
+        #expect(pm.expiration == ISO8601DateFormatter().date(from: "2027-01-15T12:30:00Z"))
+        let midnight = try TokenAnswer(json: Array(#"{"access_token":"t","expires_on":"1/15/2027 12:30:00 AM +00:00"}"#.utf8)).token(provider: "p", now: now)
+        #expect(midnight.expiration == ISO8601DateFormatter().date(from: "2027-01-15T00:30:00Z"))
+        for junk in ["13/45/2027 08:00:00", "2027-01-15", "1/15/2027 13:00:00 PM +00:00", "soon"] {
+            #expect(throws: CredentialError.self) { try TokenAnswer(json: Array(#"{"access_token":"t","expires_on":"\#(junk)"}"#.utf8)).token(provider: "p", now: now) }
+        }
     }
 
     @Test("workload identity re-reads the token file on every fetch (Kubernetes rotates it)")

@@ -95,6 +95,10 @@ struct SigV4Tests {
         #expect(SigV4Signer.canonicalURI("/a%20b") == "/a%2520b")
         #expect(SigV4Signer.canonicalQuery("b=2&a=%20x&a=1&c") == "a=%20x&a=1&b=2&c=")
         #expect(SigV4Signer.canonicalQuery("k=a+b") == "k=a%2Bb")
+        // Decoding agrees with Foundation's removingPercentEncoding, including what it refuses.
+        for text in ["a%20b", "%E2%82%AC", "%e2%82%ac", "plain", "%", "%2", "%zz", "%FF", "100%25"] {
+            #expect(PercentEncoding.decode(text) == text.removingPercentEncoding, "\(text)")
+        }
     }
 }
 

@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+@testable import Query
+
+/// PromQL matchers moved from NSRegularExpression (ICU) to the standard library's Regex; ICU
+/// stays the oracle here, for the engine and for the literal shortcut alike.
+@Suite("Anchored regular expressions")
+struct RegexTests {
+    static let patterns = ["a|b", "", "foo", ".*", ".+", "q[0-4]", "(?i)abc", "a.b", "é|x", "jobs|queue_a|queue_b", "a+|b*", "x|", "(?P<n>a)b", "[^a]+", "\\d+", "(a|b)c"]
+    static let inputs = ["a", "b", "", "foo", "ab", "q3", "q5", "ABC", "a\nb", "e\u{301}", "é", "jobs", "queue_a", "x", "aaa", "bbb", "12", "ac", "bc", "日本"]
+
+    @Test("matches agree with ICU's anchored, dot-all match", arguments: patterns)
+    func agreesWithICU(_ pattern: String) throws {
+        let ours = try AnchoredRegex(pattern)
+        let icu = try NSRegularExpression(pattern: "^(?:\(pattern.replacingOccurrences(of: "(?P<", with: "(?<")))$", options: [.dotMatchesLineSeparators])
+        for input in Self.inputs {
+            let expected = icu.firstMatch(in: input, range: NSRange(input.startIndex..<input.endIndex, in: input)) != nil
+            #expect(ours.matches(input) == expected, "\(pattern) on \(input.debugDescription)")
+        }
+    }
+
+    @Test("groups by number and by name, for label_replace")
+    func groups() throws {
+        let regex = try AnchoredRegex("(?P<queue>[a-z]+)-(\\d+)")
+        let match = try #require(regex.groups("jobs-42"))
+        #expect(match.numbered.map { $0.map(String.init) } == ["jobs-42", "jobs", "42"])
+        #expect(match.named["queue"] == "jobs")
+        #expect(regex.groups("jobs-") == nil)
+        #expect(throws: (any Error).self) { try AnchoredRegex("(unclosed") }
+    }
+}
