@@ -25,6 +25,9 @@ package enum TextFormatParser {
         /// since a family's lines come together.
         var keep: Set<String>? = nil
         var lastDecision: (name: String, keep: Bool)? = nil
+        /// Label names of the sample being skipped, for the uniqueness check; reused across
+        /// lines so skipping allocates nothing.
+        var skippedNames: [(start: Int, count: Int)] = []
         var skipped = 0
         var seen: Set<SeriesKey> = []
         var duplicates = 0
@@ -202,7 +205,7 @@ package enum TextFormatParser {
         /// built, for samples that are not returned.
         mutating func parseLabels(_ start: Int, keep: Bool = true, into labels: inout [Label]) throws(ExpositionError) -> Int {
             var index = skipBlanks(start)
-            var skipped: [(start: Int, count: Int)] = []
+            skippedNames.removeAll(keepingCapacity: true)
             while true {
                 guard index < lineEnd else {
                     throw fail(.syntax, "unexpected end of label set", at: index)
@@ -239,7 +242,7 @@ package enum TextFormatParser {
                         name == Labels.metricName || labels.contains { $0.name == name }
                     } else {
                         (count == 8 && bytes[nameStart..<nameEnd].elementsEqual(Labels.metricName.utf8))
-                            || skipped.contains { $0.count == count && NameCache.same(bytes, $0.start, nameStart, count) }
+                            || skippedNames.contains { $0.count == count && NameCache.same(bytes, $0.start, nameStart, count) }
                     }
                 if repeated {
                     throw fail(.duplicateLabel, "label name \"\(nameText())\" is not unique in this series", at: nameStart)
@@ -247,7 +250,7 @@ package enum TextFormatParser {
                 if let name, let value = read.value {
                     labels.append(Label(name, value))
                 } else {
-                    skipped.append((nameStart, count))
+                    skippedNames.append((nameStart, count))
                 }
                 index = skipBlanks(read.next)
                 if index < lineEnd, bytes[index] == ASCII.comma { index = skipBlanks(index + 1) }

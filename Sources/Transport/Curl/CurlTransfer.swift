@@ -181,6 +181,14 @@ private let curlWriteCallback: CCurlShim_DataCallback = { pointer, size, count, 
         transfer.exceededCap = true
         return 0  // aborts the transfer with CURLE_WRITE_ERROR
     }
+    if transfer.body.capacity == 0 {
+        // One allocation for the whole body when its size is announced, instead of regrowing
+        // (and copying) a 100 KB page several times per scrape.
+        var announced: curl_off_t = -1
+        if let easy = transfer.easy, CCurlShim_getinfo_off_t(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced) == CURLE_OK, announced > 0 {
+            transfer.body.reserveCapacity(cap > 0 ? min(Int(announced), cap) : Int(announced))
+        }
+    }
     pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
         transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
     }
