@@ -11,7 +11,10 @@ package struct ScrapeTarget: Sendable {
     package enum Format: Sendable { case auto, prometheus, openMetrics }
 
     package var name: String
-    package var url: String
+    package var url: String { didSet { instance = ScrapeTarget.instance(for: url) } }
+    /// The `instance` label: host:port for HTTP(S), the path for files (as Prometheus' file SD
+    /// would). Worked out once, not on every scrape.
+    package private(set) var instance: String
     package var headers: [HTTPHeader]
     package var timeout: Duration
     package var maxBodyBytes: Int
@@ -22,6 +25,7 @@ package struct ScrapeTarget: Sendable {
     package init(name: String, url: String, headers: [HTTPHeader] = [], timeout: Duration = .seconds(5), maxBodyBytes: Int = 10 << 20, verifyTLS: Bool = true, caFile: String? = nil, format: Format = .auto) {
         self.name = name
         self.url = url
+        instance = ScrapeTarget.instance(for: url)
         self.headers = headers
         self.timeout = timeout
         self.maxBodyBytes = maxBodyBytes
@@ -30,8 +34,7 @@ package struct ScrapeTarget: Sendable {
         self.format = format
     }
 
-    /// The `instance` label: host:port for HTTP(S), the path for files (as Prometheus' file SD would).
-    package var instance: String {
+    static func instance(for url: String) -> String {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else { return url }
         if scheme == "file" { return components.path }
         let host = components.host ?? ""

@@ -33,6 +33,8 @@ package struct ProxySettings: Sendable, Equatable {
 
     /// The proxy URL for this request URL, or nil to connect directly.
     package func proxy(for url: String) -> String? {
+        // Most deployments set no proxy: skip parsing the URL on every request.
+        if httpProxy == nil, httpsProxy == nil { return nil }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
             return nil
         }
