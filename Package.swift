@@ -34,6 +34,7 @@ let package = Package(
         // libyaml's parser (Debian libyaml-dev), linked statically on Linux so the binary needs no
         // extra runtime package; the YAML module composes its events into located nodes.
         .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -133,6 +134,7 @@ let package = Package(
         .executableTarget(
             name: "ScalebridgeCLI",
             dependencies: [
+                "CMalloc",
                 "Formats", "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint",
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

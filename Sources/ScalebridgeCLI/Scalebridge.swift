@@ -129,6 +129,7 @@ struct Run: AsyncParsableCommand {
     var listen: String?
 
     func run() async throws {
+        MemoryTuning.forDaemon()
         // Self-metrics go to swift-prometheus; bootstrap before any metric is created.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
