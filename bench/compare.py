@@ -6,7 +6,9 @@ HTTP server, CloudWatch is a local moto with signature checks on.
   1. parsing the same pages: scalebridge vs Python prometheus_client vs `promtool check metrics`
   2. the whole `once` job (3 targets, 3 job-queue signals, PutMetricData to moto) vs the
      hand-written Python equivalent (bench/python_once.py): wall time and peak RSS
-  3. `scalebridge run` at a 1 s interval with 3 targets x 1k series: steady RSS, CPU per tick
+  3. `scalebridge run` at a 1 s interval with 3 targets x 1k series: steady RSS, CPU per tick,
+     with the CloudWatch sink and with a stdout sink (scrape and evaluate only)
+  4. the RSS floor: a C and a Swift program doing only the same three GETs a second
 """
 import http.server
 import json
@@ -82,6 +84,38 @@ class Pages(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def measure_daemon(command, env, seconds):
+    """CPU seconds per second and RSS figures (KiB) of a daemon after a 10 s warm-up."""
+    daemon = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        time.sleep(10)  # warm up: connections, credentials, allocator
+
+        def cpu_and_rss():
+            # CPU from every thread's schedstat (nanoseconds); /proc/<pid>/stat counts 10 ms
+            # clock ticks, too coarse for a figure near 2 ms per tick.
+            cpu = 0.0
+            for task in os.listdir(f"/proc/{daemon.pid}/task"):
+                try:
+                    with open(f"/proc/{daemon.pid}/task/{task}/schedstat") as schedstat:
+                        cpu += int(schedstat.read().split()[0]) / 1e9
+                except FileNotFoundError:
+                    pass  # a thread that just ended
+            with open(f"/proc/{daemon.pid}/status") as status:
+                text = status.read()
+            rss = int(re.search(r"VmRSS:\s+(\d+)", text).group(1))
+            hwm = int(re.search(r"VmHWM:\s+(\d+)", text).group(1))
+            anon = int(re.search(r"RssAnon:\s+(\d+)", text).group(1))
+            return cpu, rss, hwm, anon
+
+        cpu0, _, _, _ = cpu_and_rss()
+        time.sleep(seconds)
+        cpu1, rss, hwm, anon = cpu_and_rss()
+        return (cpu1 - cpu0) / seconds, rss, hwm, anon
+    finally:
+        daemon.terminate()
+        daemon.wait(10)
 
 
 def start_moto():
@@ -168,44 +202,35 @@ sinks:
         print(f"   ratio: {py_time / sb_time:.1f}x faster, {py_rss / sb_rss:.1f}x less peak memory\n")
 
         # 3. run -------------------------------------------------------------------------------
+        ticks = int(os.environ.get("BENCH_RUN_SECONDS", "30"))
+        with open(config) as source:
+            once_yaml = source.read()
         run_config = os.path.join(work, "run.yaml")
-        with open(config) as source, open(run_config, "w") as target:
-            target.write("scrape: {interval: 1s, timeout: 1s}\n" + source.read())
-        daemon = subprocess.Popen([BINARY, "run", "--config", run_config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        try:
-            time.sleep(10)  # warm up: connections, credentials, allocator
-            ticks = int(os.environ.get("BENCH_RUN_SECONDS", "30"))
+        with open(run_config, "w") as target:
+            target.write("scrape: {interval: 1s, timeout: 1s}\n" + once_yaml)
+        stdout_config = os.path.join(work, "run-stdout.yaml")
+        with open(stdout_config, "w") as target:
+            target.write("scrape: {interval: 1s, timeout: 1s}\n" + once_yaml.split("sinks:")[0] + "sinks:\n  - {type: stdout}\n")
+        print(f"3. `scalebridge run`, 1 s interval, 3 targets x 1k series, {ticks} s after a 10 s warm-up")
+        print("   (CPU: all threads, from /proc/<pid>/task/*/schedstat, in nanoseconds)")
+        for label, path in (("CloudWatch sink (moto)", run_config), ("stdout sink", stdout_config)):
+            cpu, rss, hwm, anon = measure_daemon([BINARY, "run", "--config", path], env, ticks)
+            print(f"   {label:<24} CPU {cpu * 1000:.2f} ms per tick; steady RSS {rss / 1024:.1f} MiB "
+                  f"(anonymous {anon / 1024:.1f}, file-backed {(rss - anon) / 1024:.1f}; peak {hwm / 1024:.1f})")
+        print()
 
-            def cpu_and_rss():
-                # CPU from every thread's schedstat (nanoseconds); /proc/<pid>/stat counts
-                # 10 ms clock ticks, too coarse for a figure near 2 ms per tick.
-                cpu = 0.0
-                for task in os.listdir(f"/proc/{daemon.pid}/task"):
-                    try:
-                        with open(f"/proc/{daemon.pid}/task/{task}/schedstat") as schedstat:
-                            cpu += int(schedstat.read().split()[0]) / 1e9
-                    except FileNotFoundError:
-                        pass  # a thread that just ended
-                if cpu == 0.0:
-                    with open(f"/proc/{daemon.pid}/stat") as stat:
-                        fields = stat.read().rsplit(")", 1)[1].split()
-                    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-                with open(f"/proc/{daemon.pid}/status") as status:
-                    text = status.read()
-                rss = int(re.search(r"VmRSS:\s+(\d+)", text).group(1))
-                hwm = int(re.search(r"VmHWM:\s+(\d+)", text).group(1))
-                anon = int(re.search(r"RssAnon:\s+(\d+)", text).group(1))
-                return cpu, rss, hwm, anon
-
-            cpu0, _, _, _ = cpu_and_rss()
-            time.sleep(ticks)
-            cpu1, rss, hwm, anon = cpu_and_rss()
-        finally:
-            daemon.terminate()
-            daemon.wait(10)
-        print(f"3. `scalebridge run`, 1 s interval, 3 targets x 1k series, CloudWatch sink, {ticks} s after a 10 s warm-up")
-        print(f"   steady RSS {rss / 1024:.1f} MiB (anonymous {anon / 1024:.1f} MiB, file-backed code and data {(rss - anon) / 1024:.1f} MiB; peak {hwm / 1024:.1f} MiB)")
-        print(f"   CPU {(cpu1 - cpu0) / ticks * 1000:.2f} ms per tick (all threads, from /proc/<pid>/task/*/schedstat)")
+        # 4. the floor ------------------------------------------------------------------------
+        print("4. RSS floor of the stack: the same three GETs a second and nothing else (bench/floor)")
+        floor_c = os.path.join(work, "floor-c")
+        subprocess.run(["cc", "-O2", os.path.join(ROOT, "bench/floor/floor.c"), "-o", floor_c, "-lcurl", "-lcrypto"], check=True)
+        subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--package-path", os.path.join(ROOT, "bench/floor"),
+                        "--scratch-path", os.path.join(ROOT, ".build-floor")], check=True, stdout=subprocess.DEVNULL)
+        floor_swift = os.path.join(ROOT, ".build-floor/release/Floor")
+        for label, binary in (("C: libcurl + libcrypto", floor_c), ("Swift (static stdlib) + the same", floor_swift)):
+            out = subprocess.run([binary, base, str(min(ticks, 15))], capture_output=True, text=True, check=True).stdout
+            rss = int(re.search(r"VmRSS:\s+(\d+)", out).group(1))
+            anon = int(re.search(r"RssAnon:\s+(\d+)", out).group(1))
+            print(f"   {label:<34} RSS {rss / 1024:.1f} MiB (anonymous {anon / 1024:.1f})")
         server.shutdown()
     finally:
         # The checker starts moto.server as its own child: stop the whole process group.
