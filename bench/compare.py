@@ -213,10 +213,16 @@ sinks:
             target.write("scrape: {interval: 1s, timeout: 1s}\n" + once_yaml.split("sinks:")[0] + "sinks:\n  - {type: stdout}\n")
         print(f"3. `scalebridge run`, 1 s interval, 3 targets x 1k series, {ticks} s after a 10 s warm-up")
         print("   (CPU: all threads, from /proc/<pid>/task/*/schedstat, in nanoseconds)")
+        # BENCH_BASELINE=<another scalebridge binary> adds back-to-back pairs against it: this VM
+        # drifts by ±15 % over an hour, so only adjacent runs compare fairly.
+        baseline = os.environ.get("BENCH_BASELINE")
+        binaries = [("", BINARY)] + ([("baseline ", baseline)] if baseline else [])
         for label, path in (("CloudWatch sink (moto)", run_config), ("stdout sink", stdout_config)):
-            cpu, rss, hwm, anon = measure_daemon([BINARY, "run", "--config", path], env, ticks)
-            print(f"   {label:<24} CPU {cpu * 1000:.2f} ms per tick; steady RSS {rss / 1024:.1f} MiB "
-                  f"(anonymous {anon / 1024:.1f}, file-backed {(rss - anon) / 1024:.1f}; peak {hwm / 1024:.1f})")
+            for round_ in range(2 if baseline else 1):
+                for prefix, binary in binaries:
+                    cpu, rss, hwm, anon = measure_daemon([binary, "run", "--config", path], env, ticks)
+                    print(f"   {prefix + label:<33} CPU {cpu * 1000:.2f} ms per tick; steady RSS {rss / 1024:.1f} MiB "
+                          f"(anonymous {anon / 1024:.1f}, file-backed {(rss - anon) / 1024:.1f}; peak {hwm / 1024:.1f})")
         print()
 
         # 4. the floor ------------------------------------------------------------------------
