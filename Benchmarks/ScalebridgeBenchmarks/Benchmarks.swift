@@ -96,6 +96,15 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(try TextFormatParser.parse(text))
             }
         }
+        if series == 10_000 {
+            // The run daemon's path: only the families signals read are kept (1 of 100 here);
+            // every other line is still validated.
+            Benchmark("parse_text_10k_series_keeping_1_family") { benchmark in
+                for _ in benchmark.scaledIterations {
+                    blackHole(try TextFormatParser.parse(text, keepingNames: ["app_queue_jobs_0"]))
+                }
+            }
+        }
         let openMetrics = Workload.openMetricsPage(series: series)
         Benchmark("parse_openmetrics_\(series / 1000)k_series") { benchmark in
             for _ in benchmark.scaledIterations {

@@ -28,6 +28,7 @@ package enum TextFormatParser {
         /// Label names of the sample being skipped, for the uniqueness check; reused across
         /// lines so skipping allocates nothing.
         var skippedNames: [(start: Int, count: Int)] = []
+        var skippedNameCount = 0
         var skipped = 0
         var seen: Set<SeriesKey> = []
         var duplicates = 0
@@ -205,7 +206,7 @@ package enum TextFormatParser {
         /// built, for samples that are not returned.
         mutating func parseLabels(_ start: Int, keep: Bool = true, into labels: inout [Label]) throws(ExpositionError) -> Int {
             var index = skipBlanks(start)
-            skippedNames.removeAll(keepingCapacity: true)
+            skippedNameCount = 0
             while true {
                 guard index < lineEnd else {
                     throw fail(.syntax, "unexpected end of label set", at: index)
@@ -242,7 +243,7 @@ package enum TextFormatParser {
                         name == Labels.metricName || labels.contains { $0.name == name }
                     } else {
                         (count == 8 && bytes[nameStart..<nameEnd].elementsEqual(Labels.metricName.utf8))
-                            || skippedNames.contains { $0.count == count && NameCache.same(bytes, $0.start, nameStart, count) }
+                            || skippedNames[..<skippedNameCount].contains { $0.count == count && NameCache.same(bytes, $0.start, nameStart, count) }
                     }
                 if repeated {
                     throw fail(.duplicateLabel, "label name \"\(nameText())\" is not unique in this series", at: nameStart)
@@ -250,7 +251,12 @@ package enum TextFormatParser {
                 if let name, let value = read.value {
                     labels.append(Label(name, value))
                 } else {
-                    skippedNames.append((nameStart, count))
+                    if skippedNameCount < skippedNames.count {
+                        skippedNames[skippedNameCount] = (nameStart, count)
+                    } else {
+                        skippedNames.append((nameStart, count))
+                    }
+                    skippedNameCount += 1
                 }
                 index = skipBlanks(read.next)
                 if index < lineEnd, bytes[index] == ASCII.comma { index = skipBlanks(index + 1) }
