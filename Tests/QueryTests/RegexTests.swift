@@ -20,6 +20,17 @@ struct RegexTests {
         }
     }
 
+    @Test("\\d, \\w and \\s are ASCII-only, as in RE2 (Prometheus), unlike ICU")
+    func asciiClasses() throws {
+        #expect(try AnchoredRegex("\\d+").matches("42"))
+        #expect(try !AnchoredRegex("\\d+").matches("\u{0663}"))  // ARABIC-INDIC DIGIT THREE
+        #expect(try !AnchoredRegex("\\w+").matches("é"))
+        #expect(try AnchoredRegex("\\w+").matches("a_1"))
+        #expect(try !AnchoredRegex("\\s").matches("\u{2003}"))  // EM SPACE
+        #expect(try AnchoredRegex("[[:alpha:]]+").matches("abc"))  // POSIX classes stay Unicode-aware (docs/expressions.md)
+        #expect(try AnchoredRegex("é").matches("é"))  // literals are not classes
+    }
+
     @Test("groups by number and by name, for label_replace")
     func groups() throws {
         let regex = try AnchoredRegex("(?P<queue>[a-z]+)-(\\d+)")

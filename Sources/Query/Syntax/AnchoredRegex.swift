@@ -1,7 +1,8 @@
 /// A fully anchored regular expression, as PromQL label matchers are (`=~"a|b"` means `^(?:a|b)$`).
 ///
 /// Matching uses the standard library's `Regex` over Unicode scalars (RE2 and Go match code
-/// points, not grapheme clusters), with `.` matching newlines as Prometheus sets `(?s)`.
+/// points, not grapheme clusters), with `.` matching newlines as Prometheus sets `(?s)`, and
+/// ASCII-only `\d`, `\w`, `\s` as in RE2.
 /// Like Prometheus' FastRegexMatcher, the common shapes skip the engine: `.*`, `.+`, and
 /// alternations of plain strings (`jobs|queue_a|queue_b`) are answered directly.
 package struct AnchoredRegex: @unchecked Sendable {
@@ -18,7 +19,8 @@ package struct AnchoredRegex: @unchecked Sendable {
     package init(_ pattern: String) throws {
         self.pattern = pattern
         // Go spells named groups (?P<name>…); the standard library's parser takes both forms.
-        regex = try Regex(pattern).dotMatchesNewlines().matchingSemantics(.unicodeScalar)
+        // RE2's \d, \w, \s and \b are ASCII-only; ICU's were not.
+        regex = try Regex(pattern).dotMatchesNewlines().matchingSemantics(.unicodeScalar).asciiOnlyCharacterClasses()
         shortcut = AnchoredRegex.shortcut(for: pattern)
     }
 
