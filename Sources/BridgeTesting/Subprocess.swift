@@ -26,8 +26,10 @@ package final class ChildProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("out").path, contents: nil)
         _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("err").path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // It also becomes a process-group leader, so that signals and the final kill reach
+        // whatever it starts (moto's checker runs moto.server as its own child).
         let reset =
-            "import os,signal,sys;signal.pthread_sigmask(signal.SIG_UNBLOCK,{signal.SIGTERM,signal.SIGINT});"
+            "import os,signal,sys;os.setpgrp();signal.pthread_sigmask(signal.SIG_UNBLOCK,{signal.SIGTERM,signal.SIGINT});"
             + "signal.signal(signal.SIGTERM,signal.SIG_DFL);signal.signal(signal.SIGINT,signal.SIG_DFL);os.execvp(sys.argv[1],sys.argv[1:])"
         process.arguments = ["python3", "-c", reset, executable] + arguments
         if let environment { process.environment = environment }
@@ -41,13 +43,19 @@ package final class ChildProcess: @unchecked Sendable {
     }
 
     deinit {
+        // The whole group, even when the child itself has exited: its children must not outlive
+        // the test.
+        kill(-process.processIdentifier, SIGKILL)
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: directory)
     }
 
     package var pid: Int32 { process.processIdentifier }
 
-    package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    /// Signals the child's process group (or the child alone, if it has not formed one yet).
+    package func signal(_ number: Int32) {
+        if kill(-process.processIdentifier, number) != 0 { kill(process.processIdentifier, number) }
+    }
 
     package var stdoutSoFar: String {
         (try? String(contentsOf: directory.appendingPathComponent("out"), encoding: .utf8)) ?? ""
@@ -62,6 +70,7 @@ package final class ChildProcess: @unchecked Sendable {
             }.start()
         }
         if !finished {
+            kill(-process.processIdentifier, SIGKILL)
             kill(process.processIdentifier, SIGKILL)
             semaphore.wait()
         }
