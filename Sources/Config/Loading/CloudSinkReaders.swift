@@ -29,8 +29,7 @@ extension ConfigLoader {
     static func readAzureMonitor(_ node: Node, _ path: String, _ reader: inout NodeReader) -> AzureMonitorSinkConfig? {
         guard let entries = reader.mapping(node, path, allowed: ConfigKeys.azureMonitorSink) else { return nil }
         var config = AzureMonitorSinkConfig(location: reader.location(node))
-        func text(_ key: String) -> String? { entries[key].flatMap { reader.string($0.value, "\(path).\(key)") } }
-        config.name = text("name") ?? "azure_monitor"
+        config.name = reader.optionalString(entries, "name", path) ?? "azure_monitor"
         if let region = reader.requiredString(entries, "region", path, parent: node) {
             if !region.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber) }) {
                 reader.error(entries["region"]!.value, "\(path).region", "`\(region)` is not an Azure region name", hint: "the resource's own region, lower case without spaces, e.g. westeurope")
@@ -47,11 +46,11 @@ extension ConfigLoader {
             }
             config.resourceID = resource
         }
-        if let namespace = text("namespace") {
+        if let namespace = reader.optionalString(entries, "namespace", path) {
             if let problem = azureName(namespace) { reader.error(entries["namespace"]!.value, "\(path).namespace", problem) }
             config.namespace = namespace
         }
-        config.endpoint = text("endpoint")
+        config.endpoint = reader.optionalString(entries, "endpoint", path)
         config.naming = readNaming(entries, path, &reader, nameRule: azureName)
         let labelCount = config.naming.labelDimensions?.count ?? 0
         if config.naming.dimensions.count + labelCount > 10 {
@@ -62,17 +61,17 @@ extension ConfigLoader {
         }
         if let entry = entries["gzip"] { config.gzip = reader.bool(entry.value, "\(path).gzip") ?? true }
         if let entry = entries["credential"] { config.credential = reader.choice(entry.value, "\(path).credential", as: AzureCredentialKind.self) ?? .auto }
-        config.tenantID = text("tenant_id")
-        config.clientID = text("client_id")
-        config.clientSecret = text("client_secret").map(Secret.init)
-        config.certificatePath = text("certificate_path")
-        config.certificatePassword = text("certificate_password").map(Secret.init)
+        config.tenantID = reader.optionalString(entries, "tenant_id", path)
+        config.clientID = reader.optionalString(entries, "client_id", path)
+        config.clientSecret = reader.optionalString(entries, "client_secret", path).map(Secret.init)
+        config.certificatePath = reader.optionalString(entries, "certificate_path", path)
+        config.certificatePassword = reader.optionalString(entries, "certificate_password", path).map(Secret.init)
         if let entry = entries["send_certificate_chain"] { config.sendCertificateChain = reader.bool(entry.value, "\(path).send_certificate_chain") ?? false }
-        config.federatedTokenFile = text("federated_token_file")
-        config.authorityHost = text("authority_host")
-        config.managedIdentityObjectID = text("managed_identity_object_id")
-        config.managedIdentityResourceID = text("managed_identity_resource_id")
-        config.imdsEndpoint = text("imds_endpoint")
+        config.federatedTokenFile = reader.optionalString(entries, "federated_token_file", path)
+        config.authorityHost = reader.optionalString(entries, "authority_host", path)
+        config.managedIdentityObjectID = reader.optionalString(entries, "managed_identity_object_id", path)
+        config.managedIdentityResourceID = reader.optionalString(entries, "managed_identity_resource_id", path)
+        config.imdsEndpoint = reader.optionalString(entries, "imds_endpoint", path)
         checkAzureCredential(config, entries: entries, node: node, path, &reader)
         return config
     }
@@ -126,10 +125,10 @@ extension ConfigLoader {
 extension ConfigLoader {
     static func readGoogleCredentials(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> GoogleCredentialConfig {
         var credentials = GoogleCredentialConfig()
-        credentials.keyFile = entries["key_file"].flatMap { reader.string($0.value, "\(path).key_file") }
+        credentials.keyFile = reader.optionalString(entries, "key_file", path)
         if let entry = entries["self_signed_jwt"] { credentials.selfSignedJWT = reader.bool(entry.value, "\(path).self_signed_jwt") ?? false }
-        credentials.tokenURL = entries["token_url"].flatMap { reader.string($0.value, "\(path).token_url") }
-        credentials.metadataEndpoint = entries["metadata_endpoint"].flatMap { reader.string($0.value, "\(path).metadata_endpoint") }
+        credentials.tokenURL = reader.optionalString(entries, "token_url", path)
+        credentials.metadataEndpoint = reader.optionalString(entries, "metadata_endpoint", path)
         if let url = credentials.tokenURL, !url.hasPrefix("https://"), !isLoopbackURL(url) {
             reader.error(entries["token_url"]?.value, "\(path).token_url", "must be an https URL (signed assertions are sent there)")
         }
@@ -148,13 +147,12 @@ extension ConfigLoader {
     static func readGoogleMonitoring(_ node: Node, _ path: String, _ reader: inout NodeReader) -> GoogleMonitoringSinkConfig? {
         guard let entries = reader.mapping(node, path, allowed: ConfigKeys.googleMonitoringSink) else { return nil }
         var config = GoogleMonitoringSinkConfig(location: reader.location(node))
-        func text(_ key: String) -> String? { entries[key].flatMap { reader.string($0.value, "\(path).\(key)") } }
-        config.name = text("name") ?? "google_monitoring"
+        config.name = reader.optionalString(entries, "name", path) ?? "google_monitoring"
         if let project = reader.requiredString(entries, "project", path, parent: node) {
             if !isGoogleProject(project) { reader.error(entries["project"]!.value, "\(path).project", "`\(project)` is not a Google Cloud project id", hint: "6-30 lower-case letters, digits and hyphens") }
             config.project = project
         }
-        if let prefix = text("metric_prefix") {
+        if let prefix = reader.optionalString(entries, "metric_prefix", path) {
             if !prefix.hasPrefix("custom.googleapis.com/") {
                 reader.error(entries["metric_prefix"]!.value, "\(path).metric_prefix", "custom metric types must start with custom.googleapis.com/")
             }
@@ -165,7 +163,7 @@ extension ConfigLoader {
             keyRule: { isGoogleLabelKey($0) ? nil : "label keys must start with a letter and use letters, digits and _ (at most 100)" }
         )
         if let entry = entries["resource"], let resource = reader.mapping(entry.value, "\(path).resource", allowed: ["type", "labels"]) {
-            let type = resource["type"].flatMap { reader.string($0.value, "\(path).resource.type") } ?? "global"
+            let type = reader.optionalString(resource, "type", "\(path).resource") ?? "global"
             if let required = GoogleMonitoringSinkConfig.resourceLabels[type] {
                 config.resourceType = type
                 if let labels = resource["labels"] {
@@ -183,7 +181,7 @@ extension ConfigLoader {
             if interval < .seconds(5) { reader.error(entry.value, "\(path).min_interval", "Cloud Monitoring refuses points of one series closer than 5-10 s", hint: "use 10s (the default)") }
             config.minInterval = interval
         }
-        config.endpoint = text("endpoint")
+        config.endpoint = reader.optionalString(entries, "endpoint", path)
         config.credentials = readGoogleCredentials(entries, path, &reader)
         return config
     }
@@ -191,7 +189,6 @@ extension ConfigLoader {
     static func readCloudRun(_ node: Node, _ path: String, _ reader: inout NodeReader) -> CloudRunSinkConfig? {
         guard let entries = reader.mapping(node, path, allowed: ConfigKeys.cloudRunSink) else { return nil }
         var config = CloudRunSinkConfig(location: reader.location(node))
-        func text(_ key: String) -> String? { entries[key].flatMap { reader.string($0.value, "\(path).\(key)") } }
         func number(_ key: String) -> Double? { entries[key].flatMap { reader.double($0.value, "\(path).\(key)") } }
         func whole(_ key: String, atLeast low: Int, atMost high: Int) -> Int? {
             guard let entry = entries[key], let value = reader.double(entry.value, "\(path).\(key)") else { return nil }
@@ -201,14 +198,14 @@ extension ConfigLoader {
             }
             return Int(value)
         }
-        config.name = text("name") ?? "cloud_run"
+        config.name = reader.optionalString(entries, "name", path) ?? "cloud_run"
         if let project = reader.requiredString(entries, "project", path, parent: node) {
             if !isGoogleProject(project) { reader.error(entries["project"]!.value, "\(path).project", "`\(project)` is not a Google Cloud project id") }
             config.project = project
         }
         config.region = reader.requiredString(entries, "region", path, parent: node) ?? ""
-        config.workerPool = text("worker_pool")
-        config.service = text("service")
+        config.workerPool = reader.optionalString(entries, "worker_pool", path)
+        config.service = reader.optionalString(entries, "service", path)
         if (config.workerPool == nil) == (config.service == nil) {
             reader.error(node, "\(path).worker_pool", "give exactly one of worker_pool and service")
         }
@@ -254,7 +251,7 @@ extension ConfigLoader {
             }
         }
         if let entry = entries["dry_run"] { config.dryRun = reader.bool(entry.value, "\(path).dry_run") ?? false }
-        config.endpoint = text("endpoint")
+        config.endpoint = reader.optionalString(entries, "endpoint", path)
         if let entry = entries["operation_timeout"], let timeout = reader.duration(entry.value, "\(path).operation_timeout") { config.operationTimeout = timeout }
         config.credentials = readGoogleCredentials(entries, path, &reader)
         return config
@@ -277,7 +274,7 @@ extension ConfigLoader {
             for (index, item) in list.enumerated() {
                 let at = "\(path).policies[\(index)]"
                 guard let rule = reader.mapping(item, at, allowed: ConfigKeys.scalingRule) else { continue }
-                let kind = rule["type"].flatMap { reader.string($0.value, "\(at).type") } ?? ""
+                let kind = reader.optionalString(rule, "type", at) ?? ""
                 if kind != "pods", kind != "percent" { reader.error(rule["type"]?.value ?? item, "\(at).type", "must be pods or percent") }
                 let value = rule["value"].flatMap { reader.double($0.value, "\(at).value") } ?? 0
                 if value < 1 || value != value.rounded() { reader.error(rule["value"]?.value ?? item, "\(at).value", "must be a whole number, at least 1") }

@@ -339,7 +339,7 @@ package enum ConfigLoader {
         switch type {
         case "stdout":
             guard let entries = reader.mapping(node, path, allowed: ConfigKeys.stdoutSink) else { return nil }
-            let name = entries["name"].flatMap { reader.string($0.value, "\(path).name") } ?? "stdout"
+            let name = reader.optionalString(entries, "name", path) ?? "stdout"
             var format = StdoutFormat.text
             if let entry = entries["format"] { format = reader.choice(entry.value, "\(path).format", as: StdoutFormat.self) ?? .text }
             return .stdout(name: name, format: format, location: reader.location(node))
@@ -347,7 +347,7 @@ package enum ConfigLoader {
             return readCloudWatch(node, path, &reader, allowed: ConfigKeys.cloudwatchSink).map(SinkConfig.cloudwatch)
         case "prometheus":
             guard let entries = reader.mapping(node, path, allowed: ConfigKeys.prometheusSink) else { return nil }
-            let name = entries["name"].flatMap { reader.string($0.value, "\(path).name") } ?? "prometheus"
+            let name = reader.optionalString(entries, "name", path) ?? "prometheus"
             return .prometheus(name: name, location: reader.location(node))
         case "azure_monitor":
             return readAzureMonitor(node, path, &reader).map(SinkConfig.azureMonitor)
@@ -358,7 +358,7 @@ package enum ConfigLoader {
         case "emf":
             guard var config = readCloudWatch(node, path, &reader, allowed: ConfigKeys.emfSink) else { return nil }
             if config.name == "cloudwatch" { config.name = "emf" }
-            let file = reader.mapping(node, path, allowed: [])?["path"].flatMap { reader.string($0.value, "\(path).path") }
+            let file = reader.mapping(node, path, allowed: []).flatMap { reader.optionalString($0, "path", path) }
             return .emf(config, path: file)
         default:
             reader.error(
@@ -372,16 +372,15 @@ package enum ConfigLoader {
     static func readCloudWatch(_ node: Node, _ path: String, _ reader: inout NodeReader, allowed: [String]) -> CloudWatchSinkConfig? {
         guard let entries = reader.mapping(node, path, allowed: allowed) else { return nil }
         var config = CloudWatchSinkConfig(location: reader.location(node))
-        func text(_ key: String) -> String? { entries[key].flatMap { reader.string($0.value, "\(path).\(key)") } }
-        config.name = text("name") ?? "cloudwatch"
+        config.name = reader.optionalString(entries, "name", path) ?? "cloudwatch"
         if let namespace = reader.requiredString(entries, "namespace", path, parent: node) {
             if namespace.count > 255 || namespace.hasPrefix("AWS/") || namespace.hasPrefix(":") {
                 reader.error(entries["namespace"]!.value, "\(path).namespace", "must be 1-255 characters, not starting with AWS/ or :")
             }
             config.namespace = namespace
         }
-        config.region = text("region")
-        config.endpoint = text("endpoint")
+        config.region = reader.optionalString(entries, "region", path)
+        config.endpoint = reader.optionalString(entries, "endpoint", path)
         let naming = readNaming(entries, path, &reader)
         config.metricNames = naming.metricNames
         config.dimensions = naming.dimensions
@@ -401,16 +400,16 @@ package enum ConfigLoader {
             }
         }
         if let entry = entries["gzip"] { config.gzip = reader.bool(entry.value, "\(path).gzip") ?? true }
-        config.accessKeyID = text("access_key_id").map(Secret.init)
-        config.secretAccessKey = text("secret_access_key").map(Secret.init)
-        config.sessionToken = text("session_token").map(Secret.init)
+        config.accessKeyID = reader.optionalString(entries, "access_key_id", path).map(Secret.init)
+        config.secretAccessKey = reader.optionalString(entries, "secret_access_key", path).map(Secret.init)
+        config.sessionToken = reader.optionalString(entries, "session_token", path).map(Secret.init)
         if (config.accessKeyID == nil) != (config.secretAccessKey == nil) {
             reader.error(node, "\(path).secret_access_key", "give both access_key_id and secret_access_key, or neither (to use the credential chain)")
         }
-        config.profile = text("profile")
-        config.stsEndpoint = text("sts_endpoint")
-        config.imdsEndpoint = text("imds_endpoint")
-        config.containerCredentialsBase = text("container_credentials_base")
+        config.profile = reader.optionalString(entries, "profile", path)
+        config.stsEndpoint = reader.optionalString(entries, "sts_endpoint", path)
+        config.imdsEndpoint = reader.optionalString(entries, "imds_endpoint", path)
+        config.containerCredentialsBase = reader.optionalString(entries, "container_credentials_base", path)
         if config.dimensions.count + (config.labelDimensions?.count ?? 0) > 30 {
             reader.error(node, path, "CloudWatch allows at most 30 dimensions per metric")
         }

@@ -77,6 +77,12 @@ struct NodeReader {
         return nil
     }
 
+    /// The text of `key` when present (with `${VAR}` interpolation), recording an error when it
+    /// is not a single value.
+    mutating func optionalString(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String) -> String? {
+        entries[key].flatMap { string($0.value, path.isEmpty ? key : "\(path).\(key)") }
+    }
+
     mutating func requiredString(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, parent: Node) -> String? {
         guard let entry = entries[key], !NodeReader.isNull(entry.value) else {
             error(parent, path.isEmpty ? key : "\(path).\(key)", "is required")
