@@ -167,10 +167,7 @@ package struct AzureMonitorSink: MetricSink {
             headers.append(HTTPHeader("Content-Encoding", "gzip"))
         }
         var request = HTTPRequest(method: .post, url: settings.url, headers: headers, body: bytes)
-        request.options.timeout = timeout
-        request.options.connectTimeout = min(timeout, .seconds(5))
-        request.options.maxBodyBytes = 1 << 20
-        request.options.followRedirects = false
+        request.options = .cloudAPI(timeout: timeout)
         let response: HTTPResponse
         do {
             response = try await transport.send(request)

@@ -235,10 +235,7 @@ package struct GoogleMonitoringSink: MetricSink {
             headers: [HTTPHeader("Authorization", "Bearer \(token.value)"), HTTPHeader("Content-Type", "application/json")],
             body: Array(TimeSeriesEncoder.body(batch).utf8)
         )
-        request.options.timeout = timeout
-        request.options.connectTimeout = min(timeout, .seconds(5))
-        request.options.maxBodyBytes = 1 << 20
-        request.options.followRedirects = false
+        request.options = .cloudAPI(timeout: timeout)
         let response: HTTPResponse
         do {
             response = try await transport.send(request)

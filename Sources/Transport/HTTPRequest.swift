@@ -40,6 +40,17 @@ package struct RequestOptions: Sendable, Equatable {
     package var bypassProxy: Bool = false
 
     package init() {}
+
+    /// A call to a cloud metrics API: the sink's timeout, at most 5 s to connect, answers up to
+    /// 1 MiB, and no redirects (one would carry the bearer token to another host).
+    package static func cloudAPI(timeout: Duration) -> RequestOptions {
+        var options = RequestOptions()
+        options.timeout = timeout
+        options.connectTimeout = min(timeout, .seconds(5))
+        options.maxBodyBytes = 1 << 20
+        options.followRedirects = false
+        return options
+    }
 }
 
 package struct HTTPRequest: Sendable {
