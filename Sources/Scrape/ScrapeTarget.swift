@@ -11,10 +11,10 @@ package struct ScrapeTarget: Sendable {
     package enum Format: Sendable { case auto, prometheus, openMetrics }
 
     package var name: String
-    package var url: String { didSet { instance = ScrapeTarget.instance(for: url) } }
+    package let url: String
     /// The `instance` label: host:port for HTTP(S), the path for files (as Prometheus' file SD
     /// would). Worked out once, not on every scrape.
-    package private(set) var instance: String
+    package let instance: String
     package var headers: [HTTPHeader]
     package var timeout: Duration
     package var maxBodyBytes: Int
