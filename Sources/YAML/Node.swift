@@ -95,7 +95,8 @@ package struct YAMLError: Error, Sendable, CustomStringConvertible {
         self.contextMark = contextMark
     }
 
-    package var description: String {
-        [context, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ") + " at \(contextMark ?? mark)"
-    }
+    /// "while scanning a quoted scalar: found unexpected end of stream".
+    package var detail: String { [context, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ") }
+
+    package var description: String { detail + " at \(contextMark ?? mark)" }
 }

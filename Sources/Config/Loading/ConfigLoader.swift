@@ -133,14 +133,13 @@ package enum ConfigLoader {
         guard let error = error as? YAMLError else {
             return ConfigError(SourceLocation(file: source, line: 1, column: 1), "", "YAML error: \(error)")
         }
-        let detail = [error.context, error.problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
         // libyaml notices some mistakes late (an unclosed quote at the end of the file);
         // the context mark is where the offending construct starts.
         let at = error.contextMark ?? error.mark
         return ConfigError(
             SourceLocation(file: source, line: at.line, column: at.column),
             "",
-            "YAML syntax error: \(detail)" + (error.contextMark != nil ? " (noticed at \(error.mark))" : "")
+            "YAML syntax error: \(error.detail)" + (error.contextMark != nil ? " (noticed at \(error.mark))" : "")
         )
     }
 
