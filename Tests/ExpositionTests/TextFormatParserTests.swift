@@ -101,6 +101,21 @@ struct TextFormatParserTests {
         #expect(page.duplicatesDropped == 1)
     }
 
+    @Test("a duplicate is the same label set in any order at the same timestamp; thousands of series keep every distinct one")
+    func duplicatesAtScale() throws {
+        var text = ""
+        for index in 0..<5000 { text += "m{a=\"\(index)\",b=\"x\"} \(index)\n" }
+        // Repeats with labels in the other order, and the same series at other timestamps.
+        for index in stride(from: 0, to: 5000, by: 7) { text += "m{b=\"x\",a=\"\(index)\"} -1\n" }
+        text += "m{a=\"1\",b=\"x\"} 10.5 1000\nm{a=\"1\",b=\"x\"} 11.5 2000\nm{b=\"x\",a=\"1\"} 12.5 2000\n"
+        let page = try parse(text)
+        #expect(page.duplicatesDropped == 715 + 1)
+        #expect(page.samples.count == 5000 + 2)
+        #expect(!page.samples.contains { $0.value < 0 || $0.value == 12.5 })
+        #expect(page.samples.filter { $0.timestamp != nil }.map(\.value) == [10.5, 11.5])
+        #expect(Set(page.samples.map { $0.labels }).count == 5000)
+    }
+
     @Test("unknown escapes in label values are kept as written")
     func unknownEscape() throws {
         let page = try parse("m{a=\"x\\qy\"} 1\n")
@@ -144,6 +159,34 @@ struct OpenMetricsParserTests {
         #expect(page.families.first { $0.name == "task_duration_seconds" }?.type == .histogram)
         let stamped = try OpenMetricsParser.parse(Array("a 1 1.5\n# EOF\n".utf8))
         #expect(stamped.samples[0].timestamp == 1500)
+    }
+
+    @Test("a series repeated in its group at the same timestamp is dropped and counted; another timestamp is kept")
+    func duplicates() throws {
+        let page = try OpenMetricsParser.parse(
+            Array("# TYPE m gauge\nm{a=\"1\"} 1\nm{a=\"1\"} 2\nm{a=\"2\"} 3\n# TYPE c counter\nc_total 1 10\nc_total 2 10\nc_total 3 11\n# EOF\n".utf8)
+        )
+        #expect(page.duplicatesDropped == 2)
+        #expect(page.samples.map(\.value) == [1, 3, 1, 3])
+        // A repeat after another group is not a duplicate but a broken group order.
+        #expect(throws: ExpositionError.self) {
+            try OpenMetricsParser.parse(Array("m{a=\"1\"} 1\nm{a=\"2\"} 1\nm{a=\"1\"} 1\n# EOF\n".utf8))
+        }
+    }
+
+    @Test("histogram groups: every bucket of a group kept, _count and _sum with the same labels are not duplicates")
+    func histogramGroups() throws {
+        var text = "# TYPE h histogram\n"
+        for group in 0..<50 {
+            for bound in ["1", "2", "+Inf"] { text += "h_bucket{g=\"\(group)\",le=\"\(bound)\"} \(group)\n" }
+            text += "h_count{g=\"\(group)\"} \(group)\nh_sum{g=\"\(group)\"} 1\n"
+        }
+        let page = try OpenMetricsParser.parse(Array((text + "# EOF\n").utf8))
+        #expect(page.samples.count == 250)
+        #expect(page.duplicatesDropped == 0)
+        #expect(throws: ExpositionError.self) {
+            try OpenMetricsParser.parse(Array((text + "h_bucket{g=\"3\",le=\"+Inf\"} 3\n# EOF\n").utf8))
+        }
     }
 
     @Test("errors name the line and column")

@@ -31,12 +31,14 @@ package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, C
     }
 
     /// Builds from pairs in any order; later duplicates replace earlier ones.
-    package init(unsorted: [Label]) {
+    /// `consuming`: the caller's array is sorted in place rather than copied first (one
+    /// allocation per scraped sample saved).
+    package init(unsorted: consuming [Label]) {
         if Labels.isStrictlySorted(unsorted) {
             pairs = unsorted
             return
         }
-        var sorted = unsorted
+        var sorted = consume unsorted
         if sorted.count <= 64 {
             // Insertion sort: stable (so "last wins" holds) and allocation-free for the
             // handful of labels a series has; this runs once per scraped sample.
@@ -107,17 +109,31 @@ package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, C
         return result
     }
 
-    package func setting(_ name: String, to value: String) -> Labels {
-        var copy = pairs
-        if let index = copy.firstIndex(where: { $0.name >= name }) {
-            if copy[index].name == name {
-                copy[index].value = value
-            } else {
-                copy.insert(Label(name, value), at: index)
-            }
+    /// Sets one label in place (no allocation when the array is unique and has room).
+    package mutating func set(_ name: String, to value: String) {
+        var index = 0
+        while index < pairs.count, pairs[index].name < name { index += 1 }
+        if index < pairs.count, pairs[index].name == name {
+            pairs[index].value = value
         } else {
-            copy.append(Label(name, value))
+            pairs.insert(Label(name, value), at: index)
         }
+    }
+
+    /// One allocation, for a copy with one label set.
+    package func setting(_ name: String, to value: String) -> Labels {
+        var copy: [Label] = []
+        copy.reserveCapacity(pairs.count + 1)
+        var placed = false
+        for label in pairs {
+            if !placed, label.name >= name {
+                copy.append(Label(name, value))
+                placed = true
+                if label.name == name { continue }
+            }
+            copy.append(label)
+        }
+        if !placed { copy.append(Label(name, value)) }
         var result = Labels()
         result.pairs = copy
         return result

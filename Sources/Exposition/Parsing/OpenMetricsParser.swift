@@ -14,18 +14,32 @@ package enum OpenMetricsParser {
         )
     }
 
-    private static let typeSuffixes: [MetricType: [String]] = [
-        .counter: ["_total", "_created"],
-        .summary: ["", "_count", "_sum", "_created"],
-        .histogram: ["_count", "_sum", "_bucket", "_created"],
-        .gaugehistogram: ["_gcount", "_gsum", "_bucket"],
-        .info: ["_info"],
+    /// What a sample name adds to its family's name; worked out once per sample, so the
+    /// type rules compare an enum instead of building `name + "_bucket"` per line.
+    fileprivate enum Suffix: String {
+        case none = "", total = "_total", created = "_created", count = "_count", sum = "_sum", bucket = "_bucket"
+        case gcount = "_gcount", gsum = "_gsum", info = "_info"
+
+        var isCounterLike: Bool {
+            switch self {
+            case .total, .sum, .count, .bucket, .gcount, .gsum: true
+            case .none, .created, .info: false
+            }
+        }
+    }
+
+    private static let typeSuffixes: [MetricType: [Suffix]] = [
+        .counter: [.total, .created],
+        .summary: [.none, .count, .sum, .created],
+        .histogram: [.count, .sum, .bucket, .created],
+        .gaugehistogram: [.gcount, .gsum, .bucket],
+        .info: [.info],
     ]
 
-    private static let counterLikeSuffixes: Set<String> = ["_total", "_sum", "_count", "_bucket", "_gcount", "_gsum"]
-
-    private struct ParsedSample {
+    fileprivate struct ParsedSample {
         var name: String
+        /// Set once the sample's family is known.
+        var suffix: Suffix = .none
         /// Sorted once here, without `__name__`; every key below is derived from it.
         var labels: Labels
         var value: Double
@@ -37,22 +51,20 @@ package enum OpenMetricsParser {
         func label(_ name: String) -> String? { labels[name] }
     }
 
-    private struct SeriesKey: Hashable {
-        var name: String
-        var labels: FingerprintedLabels
-    }
-
-    private struct Family {
+    fileprivate struct Family {
         var name: String
         var type: MetricType?
         var help: String?
         var unit: String?
         var allowedNames: [String]
+        var allowedSuffixes: [Suffix] = [.none]
         var samples: [ParsedSample] = []
         var group: FingerprintedLabels? = nil
-        var seenGroups: Set<FingerprintedLabels> = []
+        /// Every group started so far, pointing at its first sample in `samples`.
+        var seenGroups = FingerprintIndex()
         var groupTimestamp: Double? = nil
-        var groupSeries: Set<SeriesKey> = []
+        /// The current group's series (at the current timestamp), pointing into `samples`.
+        var groupSeries = FingerprintIndex()
         var line: Int
 
         var effectiveType: MetricType { type ?? .unknown }
@@ -74,6 +86,8 @@ package enum OpenMetricsParser {
         init(bytes: [UInt8]) {
             self.bytes = bytes
             cursor = LineCursor(bytes)
+            // About one sample per 60 bytes on real pages; growing is what costs.
+            output.reserveCapacity(bytes.count / 64)
         }
 
         func fail(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
@@ -163,7 +177,8 @@ package enum OpenMetricsParser {
                     throw fail(.metadata, "invalid metric type \"\(typeName)\"", at: rest.lowerBound)
                 }
                 family.type = type
-                family.allowedNames = (OpenMetricsParser.typeSuffixes[type] ?? [""]).map { family.name + $0 }
+                family.allowedSuffixes = OpenMetricsParser.typeSuffixes[type] ?? [.none]
+                family.allowedNames = family.allowedSuffixes.map { family.name + $0.rawValue }
             case "UNIT":
                 if family.unit != nil { throw fail(.metadata, "more than one UNIT for \(family.name)", at: lineStart) }
                 family.unit = String(decoding: text, as: UTF8.self)
@@ -175,120 +190,25 @@ package enum OpenMetricsParser {
         // MARK: samples
 
         mutating func parseSampleLine() throws(ExpositionError) {
-            let sample = try parseSample()
-            if current == nil || !current!.allowedNames.contains(sample.name) {
+            var sample = try parseSample()
+            // Family is large: it is looked into and changed in place, never copied.
+            if let position = current?.allowedNames.firstIndex(of: sample.name) {
+                sample.suffix = current!.allowedSuffixes[position]
+            } else {
                 try finishFamily()
                 current = Family(name: sample.name, type: .unknown, allowedNames: [sample.name], line: lineNumber)
             }
-            // Move the family out while checking so appending to it does not copy it.
-            var family = current!
-            current = nil
-            try check(sample, in: &family)
-            current = family
-        }
-
-        func check(_ sample: ParsedSample, in family: inout Family) throws(ExpositionError) {
-            let type = family.effectiveType
-            let name = family.name
-            let at = lineStart
-            if type == .stateset, sample.label(name) == nil {
-                throw fail(.semantics, "stateset sample is missing its \"\(name)\" label", at: at)
-            }
-            if sample.name == name + "_bucket", type == .histogram || type == .gaugehistogram || type == .unknown {
-                if type != .unknown {
-                    guard let le = sample.label("le"), let bound = Double(le), !bound.isNaN, !isUncanonicalInfinity(le) else {
-                        throw fail(.semantics, "bucket needs a valid \"le\" label", at: at)
-                    }
-                }
-            }
-            if type == .summary, sample.name == name {
-                guard let quantile = sample.label("quantile"), let q = Double(quantile), q >= 0, q <= 1,
-                    !isUncanonicalInfinity(quantile)
-                else {
-                    throw fail(.semantics, "summary quantile sample needs a \"quantile\" label between 0 and 1", at: at)
-                }
-            }
-
-            let group = FingerprintedLabels(groupKey(sample, family: family))
-            if let current = family.group, group != current, family.seenGroups.contains(group) {
-                throw fail(.semantics, "samples of one group of \(name) are not contiguous", at: at)
-            }
-            let seriesKey = SeriesKey(name: sample.name, labels: FingerprintedLabels(sample.labels))
-            if family.group == group {
-                if (sample.timestamp == nil) != (family.groupTimestamp == nil) {
-                    throw fail(.invalidTimestamp, "mix of samples with and without timestamps in one group", at: at)
-                }
-                if let previous = family.groupTimestamp, let timestamp = sample.timestamp, previous > timestamp,
-                    type != .info
-                {
-                    throw fail(.invalidTimestamp, "timestamps went backwards within a group", at: at)
-                }
-            }
-            // Duplicates are only those repeated at the same timestamp within the group.
-            if family.group != group || sample.timestamp != family.groupTimestamp {
-                family.groupSeries.removeAll(keepingCapacity: true)
-            }
-            if !family.groupSeries.contains(seriesKey) {
-                family.samples.append(sample)
-            }
-            family.groupSeries.insert(seriesKey)
-            family.group = group
-            family.groupTimestamp = sample.timestamp
-            family.seenGroups.insert(group)
-
-            if type == .stateset, sample.value != 0, sample.value != 1 {
-                throw fail(.semantics, "stateset samples can only be 0 or 1", at: at)
-            }
-            if type == .info, sample.value != 1 {
-                throw fail(.semantics, "info samples can only have the value 1", at: at)
-            }
-            if type == .summary, sample.name == name, sample.value < 0 {
-                throw fail(.semantics, "quantile values cannot be negative", at: at)
-            }
-            let suffix = String(Substring(sample.name.utf8.dropFirst(name.utf8.count)))
-            if OpenMetricsParser.counterLikeSuffixes.contains(suffix) {
-                if sample.value.isNaN { throw fail(.semantics, "counter-like sample \(sample.name) cannot be NaN", at: at) }
-                // A gauge histogram's _gsum may be negative when it has negative buckets.
-                if sample.value < 0, suffix != "_gsum" { throw fail(.semantics, "counter-like sample \(sample.name) cannot be negative", at: at) }
-            }
-            if sample.hasExemplar {
-                let allowed =
-                    ((type == .histogram || type == .gaugehistogram) && sample.name.hasSuffix("_bucket"))
-                    || (type == .counter && sample.name.hasSuffix("_total"))
-                if !allowed {
-                    throw fail(.semantics, "only histogram buckets and counter totals can have exemplars", at: at)
-                }
-            }
-        }
-
-        func groupKey(_ sample: ParsedSample, family: Family) -> Labels {
-            switch family.effectiveType {
-            case .info: return Labels()
-            case .summary where sample.name == family.name:
-                return sample.labels.removing(["quantile"])
-            case .stateset:
-                return sample.labels.removing([family.name])
-            case .histogram where sample.name == family.name + "_bucket",
-                .gaugehistogram where sample.name == family.name + "_bucket":
-                return sample.labels.removing(["le"])
-            default:
-                return sample.labels
-            }
-        }
-
-        func isUncanonicalInfinity(_ text: String) -> Bool {
-            guard let value = Double(text), value.isInfinite else { return false }
-            return text != "+Inf" && text != "-Inf"
+            if try !current!.check(sample, on: cursor) { duplicates += 1 }
         }
 
         // MARK: finishing a family
 
         mutating func finishFamily() throws(ExpositionError) {
-            guard let family = current else { return }
+            guard var family = current else { return }
             current = nil
             let type = family.effectiveType
-            for suffix in Set((OpenMetricsParser.typeSuffixes[type] ?? []) + [""]) {
-                let full = family.name + suffix
+            for suffix in Set((OpenMetricsParser.typeSuffixes[type] ?? []) + [.none]) {
+                let full = family.name + suffix.rawValue
                 if seenNames.contains(full) {
                     throw failLine(.metadata, "metric name \(full) clashes with an earlier family", line: family.line)
                 }
@@ -308,10 +228,14 @@ package enum OpenMetricsParser {
             outputFamilies.append(
                 MetricFamily(name: family.name, type: type, help: family.help, unit: family.unit.flatMap { $0.isEmpty ? nil : $0 })
             )
-            for sample in family.samples {
+            for index in family.samples.indices {
+                // In place: each label array is owned here alone and has room for `__name__`.
+                let name = family.samples[index].name
+                family.samples[index].labels.set(Labels.metricName, to: name)
+                let sample = family.samples[index]
                 output.append(
                     Sample(
-                        labels: sample.labels.setting(Labels.metricName, to: sample.name).withoutEmptyValues,
+                        labels: sample.labels.withoutEmptyValues,
                         value: sample.value,
                         timestamp: sample.timestamp.map(OpenMetricsParser.milliseconds)
                     )
@@ -349,11 +273,8 @@ package enum OpenMetricsParser {
             }
 
             for sample in family.samples {
-                let suffix = sample.name.dropFirst(name.count)
-                if suffix.isEmpty { continue }
-                let key =
-                    sample.name == name + "_bucket"
-                    ? sample.labels.removing(["le"]) : sample.labels
+                if sample.suffix == .none { continue }
+                let key = sample.suffix == .bucket ? sample.labels.removing(["le"]) : sample.labels
                 if key != group || sample.timestamp != timestamp {
                     if group != nil { try verify(state) }
                     state = GroupState()
@@ -361,8 +282,8 @@ package enum OpenMetricsParser {
                 group = key
                 timestamp = sample.timestamp
                 state.line = sample.line
-                switch suffix {
-                case "_bucket":
+                switch sample.suffix {
+                case .bucket:
                     let bound = Double(sample.label("le") ?? "") ?? .nan
                     if bound < 0 { state.negativeBuckets = true }
                     if let previous = state.bucket, bound <= previous {
@@ -373,12 +294,12 @@ package enum OpenMetricsParser {
                     }
                     state.bucket = bound
                     state.value = sample.value
-                case "_count", "_gcount": state.count = sample.value
-                case "_sum": state.hasSum = true
-                case "_gsum":
+                case .count, .gcount: state.count = sample.value
+                case .sum: state.hasSum = true
+                case .gsum:
                     state.hasGSum = true
                     if sample.value < 0 { state.negativeGSum = true }
-                default: break
+                case .none, .total, .created, .info: break
                 }
             }
             if group != nil { try verify(state) }
@@ -427,7 +348,7 @@ package enum OpenMetricsParser {
             }
             return ParsedSample(
                 name: name,
-                labels: Labels(unsorted: labels),
+                labels: Labels(unsorted: consume labels),
                 value: value,
                 timestamp: timestamp,
                 hasExemplar: hasExemplar,
@@ -526,6 +447,126 @@ package enum OpenMetricsParser {
         }
     }
 
+}
+
+extension OpenMetricsParser.Family {
+    /// Applies the type rules to the next sample and keeps it; returns false for a repeat
+    /// of a series at the same timestamp in the same group, which is dropped.
+    mutating func check(_ sample: OpenMetricsParser.ParsedSample, on cursor: LineCursor) throws(ExpositionError) -> Bool {
+        let type = effectiveType
+        let at = cursor.start
+        if type == .stateset, sample.label(name) == nil {
+            throw cursor.error(.semantics, "stateset sample is missing its \"\(name)\" label", at: at)
+        }
+        if sample.suffix == .bucket, type == .histogram || type == .gaugehistogram || type == .unknown {
+            if type != .unknown {
+                guard let le = sample.label("le"), let bound = Double(le), !bound.isNaN, !Self.isUncanonicalInfinity(le) else {
+                    throw cursor.error(.semantics, "bucket needs a valid \"le\" label", at: at)
+                }
+            }
+        }
+        if type == .summary, sample.suffix == .none {
+            guard let quantile = sample.label("quantile"), let q = Double(quantile), q >= 0, q <= 1,
+                !Self.isUncanonicalInfinity(quantile)
+            else {
+                throw cursor.error(.semantics, "summary quantile sample needs a \"quantile\" label between 0 and 1", at: at)
+            }
+        }
+
+        // Most groups are the series' own labels: fingerprint them once for both keys.
+        let series = FingerprintedLabels(sample.labels)
+        let key = groupKey(sample, series: series)
+        let startsGroup = group != key
+        if startsGroup {
+            seenGroups.reserveOne()
+            var probe = seenGroups.probe(key.fingerprint)
+            while let candidate = seenGroups.next(key.fingerprint, &probe) {
+                let first = samples[candidate]
+                if groupKey(first, series: FingerprintedLabels(first.labels)) == key {
+                    throw cursor.error(.semantics, "samples of one group of \(name) are not contiguous", at: at)
+                }
+            }
+            // A new group's first sample is always kept (its series set starts empty below).
+            seenGroups.insert(key.fingerprint, payload: samples.count, at: probe)
+        } else {
+            if (sample.timestamp == nil) != (groupTimestamp == nil) {
+                throw cursor.error(.invalidTimestamp, "mix of samples with and without timestamps in one group", at: at)
+            }
+            if let previous = groupTimestamp, let timestamp = sample.timestamp, previous > timestamp,
+                type != .info
+            {
+                throw cursor.error(.invalidTimestamp, "timestamps went backwards within a group", at: at)
+            }
+        }
+        // Duplicates are only those repeated at the same timestamp within the group; the
+        // first is kept, as Prometheus does, and the rest are counted.
+        if startsGroup || sample.timestamp != groupTimestamp {
+            groupSeries.removeAll()
+        }
+        groupSeries.reserveOne()
+        var probe = groupSeries.probe(series.fingerprint)
+        var repeated = false
+        while let candidate = groupSeries.next(series.fingerprint, &probe) {
+            let other = samples[candidate]
+            if other.name == sample.name, other.labels == sample.labels {
+                repeated = true
+                break
+            }
+        }
+        if !repeated {
+            groupSeries.insert(series.fingerprint, payload: samples.count, at: probe)
+            samples.append(sample)
+        }
+        group = key
+        groupTimestamp = sample.timestamp
+
+        if type == .stateset, sample.value != 0, sample.value != 1 {
+            throw cursor.error(.semantics, "stateset samples can only be 0 or 1", at: at)
+        }
+        if type == .info, sample.value != 1 {
+            throw cursor.error(.semantics, "info samples can only have the value 1", at: at)
+        }
+        if type == .summary, sample.suffix == .none, sample.value < 0 {
+            throw cursor.error(.semantics, "quantile values cannot be negative", at: at)
+        }
+        if sample.suffix.isCounterLike {
+            if sample.value.isNaN { throw cursor.error(.semantics, "counter-like sample \(sample.name) cannot be NaN", at: at) }
+            // A gauge histogram's _gsum may be negative when it has negative buckets.
+            if sample.value < 0, sample.suffix != .gsum { throw cursor.error(.semantics, "counter-like sample \(sample.name) cannot be negative", at: at) }
+        }
+        if sample.hasExemplar {
+            let allowed =
+                ((type == .histogram || type == .gaugehistogram) && sample.suffix == .bucket)
+                || (type == .counter && sample.suffix == .total)
+            if !allowed {
+                throw cursor.error(.semantics, "only histogram buckets and counter totals can have exemplars", at: at)
+            }
+        }
+        return !repeated
+    }
+
+    func groupKey(_ sample: OpenMetricsParser.ParsedSample, series: FingerprintedLabels) -> FingerprintedLabels {
+        switch effectiveType {
+        case .info: return FingerprintedLabels(Labels())
+        case .summary where sample.suffix == .none:
+            return FingerprintedLabels(sample.labels.removing(["quantile"]))
+        case .stateset:
+            return FingerprintedLabels(sample.labels.removing([name]))
+        case .histogram where sample.suffix == .bucket, .gaugehistogram where sample.suffix == .bucket:
+            return FingerprintedLabels(sample.labels.removing(["le"]))
+        default:
+            return series
+        }
+    }
+
+    static func isUncanonicalInfinity(_ text: String) -> Bool {
+        guard let value = Double(text), value.isInfinite else { return false }
+        return text != "+Inf" && text != "-Inf"
+    }
+
+}
+
+extension OpenMetricsParser {
     /// Seconds (float) to Prometheus' integer milliseconds, truncating as Prometheus does;
     /// absurd values are clamped instead of overflowing.
     static func milliseconds(_ seconds: Double) -> Int64 {

@@ -30,18 +30,13 @@ package enum TextFormatParser {
         var skippedNames: [(start: Int, count: Int)] = []
         var skippedNameCount = 0
         var skipped = 0
-        var seen: Set<SeriesKey> = []
+        /// Returned series by fingerprint (and timestamp), pointing into `samples`.
+        var seen: FingerprintIndex
         var duplicates = 0
         var cursor: LineCursor
         var lineNumber: Int { cursor.number }
         var lineStart: Int { cursor.start }
         var lineEnd: Int { cursor.end }
-
-        /// Hashes the label set's fingerprint, not every name and value.
-        struct SeriesKey: Hashable {
-            var labels: FingerprintedLabels
-            var timestamp: Int64?
-        }
 
         /// Names repeat on every line: the last metric name and the label names seen are
         /// reused instead of decoding a new String each time.
@@ -53,7 +48,7 @@ package enum TextFormatParser {
             // About one sample per 60 bytes on real pages; growing is what costs.
             let estimate = bytes.count / 64
             samples.reserveCapacity(estimate)
-            seen.reserveCapacity(estimate)
+            seen = FingerprintIndex(capacity: estimate)
         }
 
         func fail(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
@@ -185,11 +180,18 @@ package enum TextFormatParser {
                 skipped += 1
                 return
             }
-            let set = Labels(unsorted: labels).withoutEmptyValues
-            guard seen.insert(SeriesKey(labels: FingerprintedLabels(set), timestamp: timestamp)).inserted else {
-                duplicates += 1
-                return
+            let set = Labels(unsorted: consume labels).withoutEmptyValues
+            var fingerprint = set.fingerprint()
+            if let timestamp { fingerprint = Labels.mix(fingerprint, UInt64(bitPattern: timestamp)) }
+            seen.reserveOne()
+            var probe = seen.probe(fingerprint)
+            while let candidate = seen.next(fingerprint, &probe) {
+                if samples[candidate].timestamp == timestamp, samples[candidate].labels == set {
+                    duplicates += 1
+                    return
+                }
             }
+            seen.insert(fingerprint, payload: samples.count, at: probe)
             samples.append(Sample(labels: set, value: value, timestamp: timestamp))
         }
 

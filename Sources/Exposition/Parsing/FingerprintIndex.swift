@@ -1,0 +1,92 @@
+/// An open-addressing table from a label set's 64-bit fingerprint to where the caller keeps that
+/// set (an index into its own array). The parsers use it for duplicate series and for OpenMetrics
+/// group checks instead of `Set<FingerprintedLabels>`: no second copy of the labels, no SipHash
+/// over eight bytes, and a clear that is cheap for the one-series groups of a gauge family.
+///
+/// Fingerprints can collide, so a hit is only a candidate: the caller confirms it against its own
+/// stored labels. The fingerprint is seeded per process, so a page cannot be built in advance to
+/// make probes long.
+///
+///     index.reserveOne()
+///     var probe = index.probe(fingerprint)
+///     while let candidate = index.next(fingerprint, &probe) { if same(candidate) { … } }
+///     index.insert(fingerprint, payload: position, at: probe)
+struct FingerprintIndex {
+    private struct Entry {
+        var fingerprint: UInt64
+        /// Payload + 1; 0 marks an empty slot.
+        var slot: Int
+    }
+
+    private var entries: [Entry]
+    private var shift: UInt64
+    private(set) var count = 0
+
+    /// Room for `capacity` entries before the first growth.
+    init(capacity: Int = 0) {
+        var size = 8
+        while size * 3 < capacity * 4 { size *= 2 }
+        entries = Array(repeating: Entry(fingerprint: 0, slot: 0), count: size)
+        shift = UInt64(64 - size.trailingZeroBitCount)
+    }
+
+    /// A position in the probe sequence of one fingerprint.
+    struct Probe {
+        fileprivate var position: Int
+    }
+
+    @inline(__always) private func home(_ fingerprint: UInt64) -> Int {
+        // Fibonacci hashing: the top bits of the product spread any fingerprint evenly.
+        Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// Makes sure one insert fits without growing, so probes taken afterwards stay valid.
+    @inline(__always) mutating func reserveOne() {
+        if (count + 1) * 4 > entries.count * 3 { grow() }
+    }
+
+    @inline(__always) func probe(_ fingerprint: UInt64) -> Probe { Probe(position: home(fingerprint)) }
+
+    /// The next stored payload with this fingerprint, or nil when the probe reached an empty
+    /// slot (where `insert` then puts the new entry).
+    @inline(__always) func next(_ fingerprint: UInt64, _ probe: inout Probe) -> Int? {
+        let mask = entries.count - 1
+        while true {
+            let entry = entries[probe.position]
+            if entry.slot == 0 { return nil }
+            probe.position = (probe.position + 1) & mask
+            if entry.fingerprint == fingerprint { return entry.slot - 1 }
+        }
+    }
+
+    /// Stores `payload` at the empty slot `next` stopped on. Call `reserveOne` before probing.
+    @inline(__always) mutating func insert(_ fingerprint: UInt64, payload: Int, at probe: Probe) {
+        entries[probe.position] = Entry(fingerprint: fingerprint, slot: payload + 1)
+        count += 1
+    }
+
+    /// Empties the table; a large one is given back, so one huge group does not make every
+    /// later clear expensive.
+    mutating func removeAll() {
+        guard count > 0 else { return }
+        if entries.count > 64 {
+            self = FingerprintIndex()
+        } else {
+            for position in entries.indices { entries[position].slot = 0 }
+            count = 0
+        }
+    }
+
+    private mutating func grow() {
+        let old = entries
+        let size = old.count * 2
+        entries = Array(repeating: Entry(fingerprint: 0, slot: 0), count: size)
+        shift = UInt64(64 - size.trailingZeroBitCount)
+        let mask = size - 1
+        for entry in old where entry.slot != 0 {
+            var position = home(entry.fingerprint)
+            while entries[position].slot != 0 { position = (position + 1) & mask }
+            entries[position] = entry
+        }
+    }
+}
