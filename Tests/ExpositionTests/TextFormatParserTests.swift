@@ -58,13 +58,27 @@ struct TextFormatParserTests {
             do {
                 let page = try TextFormatParser.parse(Array(text.utf8), keepingNames: keep)
                 Issue.record("accepted: \(page.samples) (keep \(String(describing: keep)))")
-            } catch let error as ExpositionError {
+            } catch {
                 #expect(error.line == line)
                 #expect(error.column == column)
                 #expect(error.message.contains(message), "message was: \(error.message)")
-            } catch {
-                Issue.record("unexpected error type \(error)")
             }
+        }
+    }
+
+    @Test("label values must be UTF-8, kept or skipped, also right after a backslash; other text is fine")
+    func labelValueEncoding() throws {
+        let bad: [[UInt8]] = [[0xC3, 0x28], [0x5C, 0xFF], [0x61, 0xED, 0xA0, 0x80]]
+        for keep in [nil, Set<String>()] as [Set<String>?] {
+            for value in bad {
+                let page = Array("m{a=\"".utf8) + value + Array("\"} 1\n".utf8)
+                #expect(throws: ExpositionError.self, "\(value), keep \(String(describing: keep))") {
+                    try TextFormatParser.parse(page, keepingNames: keep)
+                }
+            }
+            let good = try TextFormatParser.parse(Array("m{a=\"é\\\\ü 東京\"} 1\n".utf8), keepingNames: keep)
+            #expect(good.sampleCount == 1)
+            if keep == nil { #expect(good.samples[0].labels["a"] == "é\\ü 東京") }
         }
     }
 

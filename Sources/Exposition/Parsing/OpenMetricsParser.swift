@@ -4,14 +4,16 @@
 /// timestamp order within a group) are enforced. Agrees with the OpenMetrics conformance corpus.
 package enum OpenMetricsParser {
     package static func parse(_ bytes: [UInt8]) throws(ExpositionError) -> ExpositionPage {
-        var parser = Parser(bytes: bytes)
-        try parser.run()
-        return ExpositionPage(
-            format: .openMetrics,
-            samples: parser.output,
-            families: parser.outputFamilies,
-            duplicatesDropped: parser.duplicates
-        )
+        try bytes.withUnsafeBufferPointer { (buffer) throws(ExpositionError) -> ExpositionPage in
+            var parser = Parser(bytes: buffer)
+            try parser.run()
+            return ExpositionPage(
+                format: .openMetrics,
+                samples: parser.output,
+                families: parser.outputFamilies,
+                duplicatesDropped: parser.duplicates
+            )
+        }
     }
 
     /// What a sample name adds to its family's name; worked out once per sample, so the
@@ -71,7 +73,7 @@ package enum OpenMetricsParser {
     }
 
     private struct Parser {
-        let bytes: [UInt8]
+        let bytes: PageBytes
         var output: [Sample] = []
         var outputFamilies: [MetricFamily] = []
         var duplicates = 0
@@ -83,7 +85,7 @@ package enum OpenMetricsParser {
         var lineStart: Int { cursor.start }
         var lineEnd: Int { cursor.end }
 
-        init(bytes: [UInt8]) {
+        init(bytes: PageBytes) {
             self.bytes = bytes
             cursor = LineCursor(bytes)
             // About one sample per 60 bytes on real pages; growing is what costs.
@@ -426,10 +428,10 @@ package enum OpenMetricsParser {
                 guard index < lineEnd, bytes[index] == ASCII.quote else {
                     throw fail(.syntax, "expected a double-quoted value for label \(name)", at: index)
                 }
-                guard let (value, next) = readQuotedValue(bytes, from: index, end: lineEnd) else {
+                guard let (value, next, ascii) = readQuotedValue(bytes, from: index, end: lineEnd) else {
                     throw fail(.syntax, "unterminated value for label \(name)", at: index)
                 }
-                guard isValidUTF8(bytes[(index + 1)..<(next - 1)]) else {
+                guard ascii || isValidUTF8(bytes[(index + 1)..<(next - 1)]) else {
                     throw fail(.encoding, "label value for \(name) is not valid UTF-8", at: index)
                 }
                 if labels.contains(where: { $0.name == name }) {

@@ -4,20 +4,16 @@
 /// milliseconds. Any error rejects the page.
 package enum TextFormatParser {
     package static func parse(_ bytes: [UInt8], keepingNames: Set<String>? = nil) throws(ExpositionError) -> ExpositionPage {
-        var parser = Parser(bytes: bytes)
-        parser.keep = keepingNames
-        try parser.run()
-        return ExpositionPage(
-            format: .prometheusText,
-            samples: parser.samples,
-            families: parser.familyOrder.map { parser.families[$0]! },
-            duplicatesDropped: parser.duplicates,
-            samplesSkipped: parser.skipped
-        )
+        try bytes.withUnsafeBufferPointer { (buffer) throws(ExpositionError) -> ExpositionPage in
+            var parser = Parser(bytes: buffer)
+            parser.keep = keepingNames
+            try parser.run()
+            return parser.page
+        }
     }
 
     private struct Parser {
-        let bytes: [UInt8]
+        let bytes: PageBytes
         var samples: [Sample] = []
         var families: [String: MetricFamily] = [:]
         var familyOrder: [String] = []
@@ -42,13 +38,23 @@ package enum TextFormatParser {
         /// reused instead of decoding a new String each time.
         var names = NameCache()
 
-        init(bytes: [UInt8]) {
+        init(bytes: PageBytes) {
             self.bytes = bytes
             cursor = LineCursor(bytes)
             // About one sample per 60 bytes on real pages; growing is what costs.
             let estimate = bytes.count / 64
             samples.reserveCapacity(estimate)
             seen = FingerprintIndex(capacity: estimate)
+        }
+
+        var page: ExpositionPage {
+            ExpositionPage(
+                format: .prometheusText,
+                samples: samples,
+                families: familyOrder.map { families[$0]! },
+                duplicatesDropped: duplicates,
+                samplesSkipped: skipped
+            )
         }
 
         func fail(_ code: ExpositionError.Code, _ message: String, at offset: Int) -> ExpositionError {
@@ -99,7 +105,7 @@ package enum TextFormatParser {
             }
             while index < lineEnd, isMetricNameByte(bytes[index]) { index += 1 }
             let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
-            var text: ArraySlice<UInt8> = []
+            var text = bytes[index..<index]
             if index < lineEnd {
                 guard bytes[index] == ASCII.space || bytes[index] == ASCII.tab else {
                     throw fail(.metadata, "unexpected \(describe(index)) after metric name", at: index)
@@ -153,10 +159,8 @@ package enum TextFormatParser {
             guard index > valueStart else {
                 throw fail(.syntax, "expected value after metric, got \(describe(valueStart))", at: valueStart)
             }
-            let valueBytes = bytes[valueStart..<index]
-            guard !valueBytes.contains(where: { $0 == UInt8(ascii: "p") || $0 == UInt8(ascii: "P") || $0 == UInt8(ascii: "_") }),
-                let value = parseFloat(valueBytes)
-            else {
+            // parseFloat takes no hex floats (`0x1p3`) and no `_` separators, as Prometheus.
+            guard let value = parseFloat(bytes[valueStart..<index]) else {
                 throw fail(.invalidValue, "invalid value \(describe(valueStart))", at: valueStart)
             }
             index = skipBlanks(index)
@@ -231,12 +235,14 @@ package enum TextFormatParser {
                     throw fail(.syntax, "expected quoted label value for \(nameText()), got \(describe(index))", at: index)
                 }
                 let valueStart = index
-                let read: (value: String?, next: Int)? =
-                    keep ? readQuotedValue(bytes, from: index, end: lineEnd).map { ($0.0, $0.1) } : skipQuotedValue(bytes, from: index, end: lineEnd).map { (nil, $0) }
+                let read: (value: String?, next: Int, ascii: Bool)? =
+                    keep
+                    ? readQuotedValue(bytes, from: index, end: lineEnd).map { ($0.value, $0.next, $0.ascii) }
+                    : skipQuotedValue(bytes, from: index, end: lineEnd).map { (nil, $0.next, $0.ascii) }
                 guard let read else {
                     throw fail(.syntax, "unexpected end of label value for \(nameText())", at: valueStart)
                 }
-                guard isValidUTF8(bytes[(valueStart + 1)..<(read.next - 1)]) else {
+                guard read.ascii || isValidUTF8(bytes[(valueStart + 1)..<(read.next - 1)]) else {
                     throw fail(.encoding, "label value for \(nameText()) is not valid UTF-8", at: valueStart)
                 }
                 let count = nameEnd - nameStart
