@@ -154,6 +154,22 @@ struct CurlTransportLoopbackTests {
         }
     }
 
+    @Test("a reused libcurl handle carries nothing over: method, body, headers and limits are the new request's")
+    func handleReuse() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: String(repeating: "x", count: 100)) }) { server in
+            var post = HTTPRequest(method: .post, url: server.baseURL + "/a", headers: [HTTPHeader("X-Secret", "s")], body: Array("body".utf8))
+            post.options.maxBodyBytes = 10
+            await #expect(throws: TransportError.self) { try await transport.send(post) }
+            let response = try await transport.send(HTTPRequest(url: server.baseURL + "/b"))
+            #expect(response.body.count == 100)
+            let received = try #require(server.requests.last)
+            #expect(received.path == "/b")
+            #expect(received.method == "GET")
+            #expect(received.header("X-Secret") == nil)
+            #expect(received.bodyText == "")
+        }
+    }
+
     @Test("file:// URLs are read, and a missing file is a file error")
     func fileURLs() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-\(UUID().uuidString)")

@@ -27,6 +27,20 @@ struct TLSTests {
         }
     }
 
+    @Test("skipping verification for one request does not carry over to the next on the same transport")
+    func insecureDoesNotLeak() async throws {
+        try await withTLSServer { server in
+            for _ in 0..<3 {
+                var insecure = HTTPRequest(url: server.baseURL + "/")
+                insecure.options.verifyTLS = false
+                let response = try await transport.send(insecure)
+                #expect(response.status == 200)
+                let error = await #expect(throws: TransportError.self) { try await transport.send(HTTPRequest(url: server.baseURL + "/")) }
+                #expect(error?.code == .tls)
+            }
+        }
+    }
+
     @Test("only the explicit per-request flag skips verification")
     func insecureFlag() async throws {
         try await withTLSServer { server in

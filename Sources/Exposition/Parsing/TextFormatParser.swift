@@ -5,8 +5,7 @@
 package enum TextFormatParser {
     package static func parse(_ bytes: [UInt8], keepingNames: Set<String>? = nil) throws(ExpositionError) -> ExpositionPage {
         try bytes.withUnsafeBufferPointer { (buffer) throws(ExpositionError) -> ExpositionPage in
-            var parser = Parser(bytes: buffer)
-            parser.keep = keepingNames
+            var parser = Parser(bytes: buffer, keep: keepingNames)
             try parser.run()
             return parser.page
         }
@@ -38,11 +37,13 @@ package enum TextFormatParser {
         /// reused instead of decoding a new String each time.
         var names = NameCache()
 
-        init(bytes: PageBytes) {
+        init(bytes: PageBytes, keep: Set<String>?) {
             self.bytes = bytes
+            self.keep = keep
             cursor = LineCursor(bytes)
-            // About one sample per 60 bytes on real pages; growing is what costs.
-            let estimate = bytes.count / 64
+            // About one sample per 60 bytes on real pages; growing is what costs. When only
+            // some families are wanted (the daemon), few samples are kept: grow on demand.
+            let estimate = keep == nil ? bytes.count / 64 : 0
             samples.reserveCapacity(estimate)
             seen = FingerprintIndex(capacity: estimate)
         }

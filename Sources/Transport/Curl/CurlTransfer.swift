@@ -116,7 +116,7 @@ final class CurlTransfer: @unchecked Sendable {
         for header in headers {
             // "Name;" sends an empty header; "Name:" would remove it.
             let line = header.value.isEmpty && header.name != "Expect" ? "\(header.name);" : "\(header.name): \(header.value)"
-            guard !line.contains("\r"), !line.contains("\n") else {
+            guard !line.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) else {
                 return TransportError(.invalidURL, "header \(header.name) contains a line break", url: request.url)
             }
             list = curl_slist_append(list, line)
