@@ -77,6 +77,9 @@ package enum OpenMetricsParser {
         var output: [Sample] = []
         var outputFamilies: [MetricFamily] = []
         var duplicates = 0
+        /// Room for the previous sample's labels plus `__name__` (added in place at the end): a
+        /// family's lines have the same labels, and an exact fit keeps label arrays small.
+        var labelCapacity = 4
         var seenNames: Set<String> = []
         var names = NameCache()
         var current: Family? = nil
@@ -318,10 +321,11 @@ package enum OpenMetricsParser {
             while index < lineEnd, isMetricNameByte(bytes[index]) { index += 1 }
             let name = names.metricName(bytes, nameStart, index)
             var labels: [Label] = []
-            labels.reserveCapacity(8)
+            labels.reserveCapacity(labelCapacity)
             if index < lineEnd, bytes[index] == ASCII.braceOpen {
                 index = try parseLabels(index, into: &labels)
             }
+            labelCapacity = labels.count + 1
             index = try expectSpace(index, after: "metric name or labels")
             let (value, afterValue) = try readNumber(from: index, what: "value")
             index = afterValue

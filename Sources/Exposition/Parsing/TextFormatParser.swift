@@ -25,6 +25,9 @@ package enum TextFormatParser {
         var skippedNames: [(start: Int, count: Int)] = []
         var skippedNameCount = 0
         var skipped = 0
+        /// Room for the labels of the previous sample: a family's lines have the same labels,
+        /// and an exact fit keeps a big page's label arrays small.
+        var labelCapacity = 4
         /// Returned series by fingerprint (and timestamp), pointing into `samples`.
         var seen: FingerprintIndex
         var duplicates = 0
@@ -143,7 +146,7 @@ package enum TextFormatParser {
             let wanted = isWanted(name)
             var labels: [Label] = []
             if wanted {
-                labels.reserveCapacity(8)
+                labels.reserveCapacity(labelCapacity)
                 labels.append(Label(Labels.metricName, name))
             }
             index = skipBlanks(index)
@@ -185,6 +188,7 @@ package enum TextFormatParser {
                 skipped += 1
                 return
             }
+            labelCapacity = labels.count
             let set = Labels(unsorted: consume labels).withoutEmptyValues
             var fingerprint = set.fingerprint()
             if let timestamp { fingerprint = Labels.mix(fingerprint, UInt64(bitPattern: timestamp)) }
