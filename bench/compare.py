@@ -86,36 +86,42 @@ class Pages(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def measure_daemon(command, env, seconds):
-    """CPU seconds per second and RSS figures (KiB) of a daemon after a 10 s warm-up."""
-    daemon = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+def cpu_and_rss(pid):
+    """CPU seconds so far (all threads) and RSS figures in KiB of a running process."""
+    # CPU from every thread's schedstat (nanoseconds); /proc/<pid>/stat counts 10 ms clock
+    # ticks, too coarse for a figure near 2 ms per tick.
+    cpu = 0.0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
+                cpu += int(schedstat.read().split()[0]) / 1e9
+        except FileNotFoundError:
+            pass  # a thread that just ended
+    with open(f"/proc/{pid}/status") as status:
+        text = status.read()
+    rss = int(re.search(r"VmRSS:\s+(\d+)", text).group(1))
+    hwm = int(re.search(r"VmHWM:\s+(\d+)", text).group(1))
+    anon = int(re.search(r"RssAnon:\s+(\d+)", text).group(1))
+    return cpu, rss, hwm, anon
+
+
+def measure_daemons(commands, env, seconds, rounds=1):
+    """Runs the daemons side by side; after a 10 s warm-up, per round and daemon: CPU seconds
+    per second and RSS figures (KiB). Side by side, the VM's drift hits every daemon alike."""
+    daemons = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env) for command in commands]
     try:
         time.sleep(10)  # warm up: connections, credentials, allocator
-
-        def cpu_and_rss():
-            # CPU from every thread's schedstat (nanoseconds); /proc/<pid>/stat counts 10 ms
-            # clock ticks, too coarse for a figure near 2 ms per tick.
-            cpu = 0.0
-            for task in os.listdir(f"/proc/{daemon.pid}/task"):
-                try:
-                    with open(f"/proc/{daemon.pid}/task/{task}/schedstat") as schedstat:
-                        cpu += int(schedstat.read().split()[0]) / 1e9
-                except FileNotFoundError:
-                    pass  # a thread that just ended
-            with open(f"/proc/{daemon.pid}/status") as status:
-                text = status.read()
-            rss = int(re.search(r"VmRSS:\s+(\d+)", text).group(1))
-            hwm = int(re.search(r"VmHWM:\s+(\d+)", text).group(1))
-            anon = int(re.search(r"RssAnon:\s+(\d+)", text).group(1))
-            return cpu, rss, hwm, anon
-
-        cpu0, _, _, _ = cpu_and_rss()
-        time.sleep(seconds)
-        cpu1, rss, hwm, anon = cpu_and_rss()
-        return (cpu1 - cpu0) / seconds, rss, hwm, anon
+        results = []
+        for _ in range(rounds):
+            before = [cpu_and_rss(daemon.pid)[0] for daemon in daemons]
+            time.sleep(seconds)
+            after = [cpu_and_rss(daemon.pid) for daemon in daemons]
+            results.append([((cpu - cpu0) / seconds, rss, hwm, anon) for cpu0, (cpu, rss, hwm, anon) in zip(before, after)])
+        return results
     finally:
-        daemon.terminate()
-        daemon.wait(10)
+        for daemon in daemons:
+            daemon.terminate()
+            daemon.wait(10)
 
 
 def start_moto():
@@ -213,16 +219,21 @@ sinks:
             target.write("scrape: {interval: 1s, timeout: 1s}\n" + once_yaml.split("sinks:")[0] + "sinks:\n  - {type: stdout}\n")
         print(f"3. `scalebridge run`, 1 s interval, 3 targets x 1k series, {ticks} s after a 10 s warm-up")
         print("   (CPU: all threads, from /proc/<pid>/task/*/schedstat, in nanoseconds)")
-        # BENCH_BASELINE=<another scalebridge binary> adds back-to-back pairs against it: this VM
-        # drifts by ±15 % over an hour, so only adjacent runs compare fairly.
-        baseline = os.environ.get("BENCH_BASELINE")
-        binaries = [("", BINARY)] + ([("baseline ", baseline)] if baseline else [])
         for label, path in (("CloudWatch sink (moto)", run_config), ("stdout sink", stdout_config)):
-            for round_ in range(2 if baseline else 1):
-                for prefix, binary in binaries:
-                    cpu, rss, hwm, anon = measure_daemon([binary, "run", "--config", path], env, ticks)
-                    print(f"   {prefix + label:<33} CPU {cpu * 1000:.2f} ms per tick; steady RSS {rss / 1024:.1f} MiB "
-                          f"(anonymous {anon / 1024:.1f}, file-backed {(rss - anon) / 1024:.1f}; peak {hwm / 1024:.1f})")
+            [[(cpu, rss, hwm, anon)]] = measure_daemons([[BINARY, "run", "--config", path]], env, ticks)
+            print(f"   {label:<33} CPU {cpu * 1000:.2f} ms per tick; steady RSS {rss / 1024:.1f} MiB "
+                  f"(anonymous {anon / 1024:.1f}, file-backed {(rss - anon) / 1024:.1f}; peak {hwm / 1024:.1f})")
+        # BENCH_BASELINE=<another scalebridge binary>: both daemons run side by side, same targets,
+        # same window, several rounds. This VM drifts by ±15 % within minutes, so only figures
+        # taken at the same time compare fairly (two daemons on two cores read a little higher).
+        baseline = os.environ.get("BENCH_BASELINE")
+        if baseline:
+            print(f"   side by side with BENCH_BASELINE={baseline}, 3 rounds of {max(ticks // 3, 10)} s:")
+            for label, path in (("CloudWatch sink (moto)", run_config), ("stdout sink", stdout_config)):
+                rounds = measure_daemons([[BINARY, "run", "--config", path], [baseline, "run", "--config", path]], env, max(ticks // 3, 10), rounds=3)
+                pairs = "; ".join(f"{this[0] * 1000:.2f} vs {base[0] * 1000:.2f}" for this, base in rounds)
+                ratio = statistics.median(this[0] / base[0] for this, base in rounds)
+                print(f"   {label:<33} CPU per tick, this vs baseline: {pairs} ms (median ratio {ratio:.2f})")
         print()
 
         # 4. the floor ------------------------------------------------------------------------

@@ -19,6 +19,18 @@ struct CurlTransportLoopbackTests {
         }
     }
 
+    @Test("header values lose the spaces and tabs around them, keep those inside, and may be empty")
+    func headerParsing() async throws {
+        let headers = [("X-Pad", " \t two  inner  spaces \t"), ("X-Empty", ""), ("X-Colon", "a:b: c"), ("X-Utf8", "caf\u{e9}")]
+        try await withFakeServer(handler: { _ in FakeResponse(headers: headers, text: "ok") }) { server in
+            let response = try await transport.send(HTTPRequest(url: server.baseURL + "/"))
+            #expect(response.header("x-pad") == "two  inner  spaces")
+            #expect(response.header("x-empty") == "")
+            #expect(response.header("x-colon") == "a:b: c")
+            #expect(response.header("x-utf8") == "caf\u{e9}")
+        }
+    }
+
     @Test("POST, PUT and PATCH send the method, headers and body", arguments: [HTTPMethod.post, .put, .patch])
     func methodsWithBody(method: HTTPMethod) async throws {
         try await withFakeServer(handler: { _ in FakeResponse(text: "ok") }) { server in

@@ -452,9 +452,10 @@ package enum OpenMetricsParser {
             }
         }
     }
-
 }
 
+// The type rules live on the family, so the parser changes its current family in place
+// (`current!.check(…)`) instead of copying a large struct in and out for every sample.
 extension OpenMetricsParser.Family {
     /// Applies the type rules to the next sample and keeps it; returns false for a repeat
     /// of a series at the same timestamp in the same group, which is dropped.
@@ -569,7 +570,6 @@ extension OpenMetricsParser.Family {
         guard let value = Double(text), value.isInfinite else { return false }
         return text != "+Inf" && text != "-Inf"
     }
-
 }
 
 extension OpenMetricsParser {

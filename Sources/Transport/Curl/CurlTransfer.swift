@@ -6,7 +6,6 @@ import CCurlShim
     import Foundation
 #endif
 import Synchronization
-import Formats
 
 /// One transfer's state. Created by the caller, then touched only by the loop thread, except
 /// for the cancellation flag.
@@ -157,7 +156,7 @@ final class CurlTransfer: @unchecked Sendable {
         var effective: UnsafePointer<CChar>? = nil
         CCurlShim_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
         let effectiveURL = effective.map { String(cString: $0) } ?? request.url
-        if status == 0 && effectiveURL.lowercased().hasPrefix("file:") { status = 200 }
+        if status == 0 && effectiveURL.utf8.prefix(5).map({ $0 | 0x20 }).elementsEqual("file:".utf8) { status = 200 }
         if request.options.followRedirects, (300..<400).contains(status), headers.contains(where: { $0.name.lowercased() == "location" }),
             redirects >= request.options.maxRedirects
         {
@@ -199,19 +198,31 @@ private let curlHeaderCallback: CCurlShim_DataCallback = { pointer, size, count,
     guard let userdata, let pointer else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
-    let line = pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-    }
-    if line.hasPrefix("HTTP/") {
-        // A new response in a redirect chain: keep only the last one's headers.
-        transfer.headers.removeAll()
-        transfer.body.removeAll()
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingWhitespace()
-        transfer.headers.append(HTTPHeader(name, value))
+    pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+        transfer.take(headerLine: UnsafeBufferPointer(start: $0, count: length))
     }
     return length
+}
+
+extension CurlTransfer {
+    /// One raw header line as libcurl hands it over: `Name: value\r\n`, or a status line.
+    /// Read as bytes: a response has a dozen of these, and every tick reads four responses.
+    func take(headerLine line: UnsafeBufferPointer<UInt8>) {
+        if line.starts(with: "HTTP/".utf8) {
+            // A new response in a redirect chain: keep only the last one's headers.
+            headers.removeAll()
+            body.removeAll()
+            return
+        }
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        // The value without the optional whitespace around it (RFC 9110 OWS) and the CRLF.
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var start = colon + 1
+        var end = line.count
+        while start < end, blank(line[start]) { start += 1 }
+        while end > start, blank(line[end - 1]) { end -= 1 }
+        headers.append(HTTPHeader(String(decoding: line[..<colon], as: UTF8.self), String(decoding: line[start..<end], as: UTF8.self)))
+    }
 }
 
 
