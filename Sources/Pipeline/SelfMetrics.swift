@@ -21,6 +21,9 @@ package enum SelfMetrics {
             if let error = scrape.error {
                 Counter(label: "scalebridge_scrape_errors_total", dimensions: target + [("reason", error.reason)]).increment()
             }
+            if case .success(let page) = scrape.outcome, page.duplicatesDropped > 0 {
+                Counter(label: "scalebridge_scrape_duplicate_series_total", dimensions: target).increment(by: page.duplicatesDropped)
+            }
             Gauge(label: "scalebridge_target_up", dimensions: target).record(scrape.isUp ? 1 : 0)
             Gauge(label: "scalebridge_scrape_duration_seconds", dimensions: target).record(scrape.duration.seconds)
         }

@@ -405,12 +405,15 @@ struct CLITests {
     func selfObservability() async throws {
         try await withFakeServer(handler: { _ in FakeResponse(status: 500, text: "<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>") }) { cloud in
             let port = try freeLoopbackPort()
+            // An OpenMetrics page that repeats a series within its group.
+            let repeated = try temporaryFile("repeated.om", "# TYPE jobs gauge\njobs{q=\"a\"} 1\njobs{q=\"a\"} 2\n# EOF\n")
             let path = try temporaryFile("observe.yaml", """
                 scrape: {interval: 1s, timeout: 500ms}
                 listen: 127.0.0.1:\(port)
                 targets:
                   - {name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}
                   - {name: dead, url: "http://127.0.0.1:1/metrics"}
+                  - {name: repeats, url: "file://\(repeated)"}
                 signals: [{name: Workers, expr: max(queued_tasks_workers_required)}]
                 sinks:
                   - {type: stdout}
@@ -429,6 +432,8 @@ struct CLITests {
             #expect(metrics.contains(#"scalebridge_target_up{target="api""#))
             #expect(metrics.contains(#"scalebridge_target_up{target="dead",instance="127.0.0.1:1"} 0"#))
             #expect(metrics.contains(#"scalebridge_scrape_errors_total{target="dead",instance="127.0.0.1:1",reason="connect"}"#))
+            #expect(metrics.contains(#"scalebridge_scrape_duplicate_series_total{target="repeats""#))
+            #expect(!metrics.contains(#"scalebridge_scrape_duplicate_series_total{target="api""#))
             #expect(metrics.contains(#"scalebridge_publish_errors_total{sink="cw",type="cloudwatch",reason="server"}"#))
             #expect(metrics.contains(#"scalebridge_signal_value{signal="Workers",series="{}"} 7"#))
             #expect(metrics.contains("# TYPE Workers gauge\nWorkers 7\n"), "the prometheus sink exposes the signal for KEDA")
