@@ -135,7 +135,7 @@ let package = Package(
             name: "ScalebridgeCLI",
             dependencies: [
                 "CMalloc",
-                "Formats", "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint",
+                "Formats", "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint", "Threads",
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -196,9 +196,10 @@ let package = Package(
         ),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Signing", "Transport", "BridgeTesting"], exclude: ["Oracle"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BridgeTesting"]),
+        .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(
             name: "ScrapeTests",
-            dependencies: ["Scrape", "Transport", "Exposition", "BridgeTesting"]
+            dependencies: ["Scrape", "Transport", "Exposition", "Threads", "BridgeTesting"]
         ),
         .testTarget(
             name: "PipelineTests",

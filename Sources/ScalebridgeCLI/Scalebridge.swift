@@ -15,6 +15,7 @@ import Pipeline
 import Query
 import Scrape
 import Sinks
+import Threads
 import Transport
 
 @main
@@ -153,7 +154,10 @@ struct Run: AsyncParsableCommand {
                 }
             }
             defer { server?.shutdown() }
-            await runLoop(config, tick, logger, health: health)
+            // The whole cycle on one thread of its own (see ThreadExecutor).
+            await withTaskExecutorPreference(ThreadExecutor(name: "scalebridge-cycle")) {
+                await runLoop(config, tick, logger, health: health)
+            }
         }
     }
 

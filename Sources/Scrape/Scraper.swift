@@ -32,6 +32,10 @@ package struct Scraper: Sendable {
         }
     }
 
+    /// Pages at least this big (several milliseconds of parsing each) are parsed on the global
+    /// concurrent executor, whatever executor the caller prefers.
+    static let parallelParseBytes = 1 << 20
+
     package func scrape(_ target: ScrapeTarget, keepingNames: Set<String>? = nil) async -> ScrapeResult {
         let clock = ContinuousClock()
         let started = clock.now
@@ -112,7 +116,16 @@ package struct Scraper: Sendable {
             }
         }
         do {
-            return .success(try ExpositionParser.parse(response.body, format: format, keepingNames: keepingNames))
+            let body = response.body
+            if body.count >= Scraper.parallelParseBytes {
+                // `run` keeps its cycle on one thread (cheap hand-offs for small pages); big
+                // pages are parsed on the global pool instead, so several parse in parallel.
+                return .success(
+                    try await withTaskExecutorPreference(globalConcurrentExecutor) { () throws(ExpositionError) -> ExpositionPage in
+                        try ExpositionParser.parse(body, format: format, keepingNames: keepingNames)
+                    })
+            }
+            return .success(try ExpositionParser.parse(body, format: format, keepingNames: keepingNames))
         } catch {
             let formatName = format == .openMetrics ? "OpenMetrics" : "Prometheus text"
             return .failure(ScrapeError(code: .parse, reason: error.code.rawValue, message: "target \(target.name): malformed \(formatName) page, \(error); the whole page was ignored"))

@@ -2,6 +2,7 @@ import BridgeTesting
 import Exposition
 import Logging
 import Testing
+import Threads
 import Transport
 
 @testable import Scrape
@@ -30,6 +31,24 @@ struct ScraperLoopbackTests {
             let request = try #require(server.requests.first)
             #expect(request.header("Accept")?.hasPrefix("application/openmetrics-text;version=1.0.0") == true)
             #expect(request.header("Authorization") == "Bearer t0k3n")
+        }
+    }
+
+    @Test("on run's one-thread executor, big pages (parsed on the global pool) and small ones scrape the same, several at once")
+    func bigPagesOnTheCycleExecutor() async throws {
+        var big = ""
+        while big.utf8.count < Scraper.parallelParseBytes + 1000 { big += "jobs{worker=\"w\(big.utf8.count)\",queue=\"a\"} 1\n" }
+        let lines = big.split(separator: "\n").count
+        let page = big
+        try await withFakeServer(handler: { request in
+            FakeResponse(headers: [("Content-Type", "text/plain; version=0.0.4")], text: request.path == "/big" ? page : "jobs{queue=\"a\"} 7\n")
+        }) { server in
+            let results = await withTaskExecutorPreference(ThreadExecutor(name: "test-cycle")) {
+                await scraper.scrapeAll((0..<4).map { ScrapeTarget(name: "t\($0)", url: server.baseURL + ($0 % 2 == 0 ? "/big" : "/small")) })
+            }
+            #expect(results.map(\.isUp) == [true, true, true, true])
+            #expect(results.map { value($0, "scrape_samples_scraped") } == [Double(lines), 1, Double(lines), 1])
+            #expect(results[1].samples.first { $0.name == "jobs" }?.value == 7)
         }
     }
 
