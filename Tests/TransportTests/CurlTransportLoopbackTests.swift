@@ -225,6 +225,28 @@ struct CurlTransportLoopbackTests {
         }
     }
 
+    @Test("a task cancelled before its transfer starts never waits for the answer")
+    func cancelledBeforeStart() async throws {
+        try await withFakeServer(handler: { _ in
+            var response = FakeResponse(text: "late")
+            response.delay = .seconds(3)
+            return response
+        }) { server in
+            for _ in 0..<5 {
+                let task = Task { try await transport.send(HTTPRequest(url: server.baseURL + "/")) }
+                task.cancel()
+                let started = ContinuousClock.now
+                let result = await task.result
+                guard case .failure(let error as TransportError) = result else {
+                    Issue.record("expected a cancelled transfer, got \(result)")
+                    return
+                }
+                #expect(error.code == .cancelled)
+                #expect(ContinuousClock.now - started < .seconds(2))
+            }
+        }
+    }
+
     @Test("HTTP_PROXY (upper case) routes plain HTTP through the proxy; NO_PROXY bypasses it")
     func proxyFromEnvironment() async throws {
         try await withFakeServer(handler: { _ in FakeResponse(text: "via proxy") }) { proxy in

@@ -36,6 +36,8 @@ package final class CurlTransport: HTTPTransport, Sendable {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
                     let transfer = CurlTransfer(request: request, proxy: proxy, continuation: continuation)
                     holder.withLock { $0 = transfer }
+                    // A cancellation that came before the transfer existed found nothing to flag.
+                    if Task.isCancelled { transfer.cancelled.store(true, ordering: .relaxed) }
                     loop.submit(transfer)
                 }
             } onCancel: {
