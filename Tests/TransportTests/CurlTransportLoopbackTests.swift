@@ -235,14 +235,14 @@ struct CurlTransportLoopbackTests {
             for _ in 0..<5 {
                 let task = Task { try await transport.send(HTTPRequest(url: server.baseURL + "/")) }
                 task.cancel()
-                let started = ContinuousClock.now
+                // The server answers 200 after 3 s: a `cancelled` error (not a wall-clock bound,
+                // which a loaded CI machine breaks) proves the transfer never waited for it.
                 let result = await task.result
                 guard case .failure(let error as TransportError) = result else {
                     Issue.record("expected a cancelled transfer, got \(result)")
                     return
                 }
                 #expect(error.code == .cancelled)
-                #expect(ContinuousClock.now - started < .seconds(2))
             }
         }
     }
