@@ -15,8 +15,9 @@ deps-test:
 build: deps
 	$(SWIFT) build --product scalebridge
 
+## The binary as it ships (packaging/build-release.sh): .build-release/release/scalebridge
 release: deps
-	$(SWIFT) build -c release --product scalebridge
+	packaging/build-release.sh
 
 ## Runs the quickstart: scrapes the pages in examples/, prints the signals. No cloud, no network.
 run: build

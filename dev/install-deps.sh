@@ -2,12 +2,18 @@
 # Installs the Debian packages scalebridge needs, only when something is missing.
 #   dev/install-deps.sh          build dependencies (libcurl, OpenSSL, zlib, libyaml headers)
 #   dev/install-deps.sh --test   plus the test oracles and tools (Prometheus, openssl, python3)
+#   dev/install-deps.sh --release   plus what packaging/curl/build.sh needs (dpkg-source, make)
 set -euo pipefail
 
 missing=()
 for package in libcurl4-openssl-dev libssl-dev zlib1g-dev libyaml-dev pkg-config; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+if [ "${1:-}" = "--release" ]; then
+  for package in dpkg-dev make patch xz-utils; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+fi
 if [ "${1:-}" = "--test" ]; then
   # Commands, not packages: python3 may come from elsewhere (pyenv) and that is fine.
   command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
