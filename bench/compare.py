@@ -264,15 +264,31 @@ sinks:
         # 4. the floor ------------------------------------------------------------------------
         print("4. RSS floor of the stack: the same three GETs a second and nothing else (bench/floor)")
         floor_c = os.path.join(work, "floor-c")
-        subprocess.run(["cc", "-O2", os.path.join(ROOT, "bench/floor/floor.c"), "-o", floor_c, "-lcurl", "-lcrypto"], check=True)
-        subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--package-path", os.path.join(ROOT, "bench/floor"),
-                        "--scratch-path", os.path.join(ROOT, ".build-floor")], check=True, stdout=subprocess.DEVNULL)
-        floor_swift = os.path.join(ROOT, ".build-floor/release/Floor")
-        for label, binary in (("C: libcurl + libcrypto", floor_c), ("Swift (static stdlib) + the same", floor_swift)):
+        source = os.path.join(ROOT, "bench/floor/floor.c")
+        subprocess.run(["cc", "-O2", source, "-o", floor_c, "-lcurl", "-lcrypto"], check=True)
+        floors = [("C: distribution libcurl + libcrypto", floor_c)]
+        pkgconfig = os.environ.get("SCALEBRIDGE_CURL_PKGCONFIG")
+        if pkgconfig:
+            # As shipped: the minimal static libcurl of packaging/curl/build.sh.
+            env = dict(os.environ, PKG_CONFIG_PATH=pkgconfig)
+            curl_flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libcurl"], env=env, capture_output=True,
+                                        text=True, check=True).stdout.split()
+            floor_c_min = os.path.join(work, "floor-c-min")
+            subprocess.run(["cc", "-O2", source, "-o", floor_c_min] + curl_flags, check=True)
+            floors.append(("C: minimal libcurl + libcrypto", floor_c_min))
+            scratch = os.path.join(ROOT, ".build-floor")
+            for plan in (os.path.join(scratch, "release.yaml"), os.path.join(scratch, "x86_64-unknown-linux-gnu/release/description.json")):
+                if os.path.exists(plan):
+                    os.unlink(plan)  # SwiftPM keeps pkg-config's answers in its plan
+            subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--package-path", os.path.join(ROOT, "bench/floor"),
+                            "--scratch-path", scratch, "-Xswiftc", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+                           check=True, stdout=subprocess.DEVNULL, env=env)
+            floors.append(("Swift (static stdlib) + the same", os.path.join(scratch, "release/Floor")))
+        for label, binary in floors:
             out = subprocess.run([binary, base, str(min(ticks, 15))], capture_output=True, text=True, check=True).stdout
             rss = int(re.search(r"VmRSS:\s+(\d+)", out).group(1))
             anon = int(re.search(r"RssAnon:\s+(\d+)", out).group(1))
-            print(f"   {label:<34} RSS {rss / 1024:.1f} MiB (anonymous {anon / 1024:.1f})")
+            print(f"   {label:<36} RSS {rss / 1024:.1f} MiB (anonymous {anon / 1024:.1f})")
         server.shutdown()
     finally:
         # The checker starts moto.server as its own child: stop the whole process group.

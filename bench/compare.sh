@@ -9,6 +9,9 @@ for module in prometheus_client boto3; do
 done
 python3 -c "import moto.server" 2>/dev/null || bash dev/install-deps.sh --test
 command -v promtool >/dev/null && [ -x /usr/bin/time ] || bash dev/install-deps.sh --test
-# The shipped binary: release, static Swift stdlib, as packaging/Dockerfile builds it.
-swift build -c release --static-swift-stdlib --scratch-path .build-static --product scalebridge >/dev/null
-exec python3 bench/compare.py "$PWD/.build-static/release/scalebridge"
+# The shipped binary, as packaging/Dockerfile builds it.
+binary="$(packaging/build-release.sh 2>/dev/null | tail -1)"
+# The floor programs link the same minimal libcurl.
+SCALEBRIDGE_CURL_PKGCONFIG="$(packaging/curl/build.sh 2>/dev/null | tail -1)"
+export SCALEBRIDGE_CURL_PKGCONFIG
+exec python3 bench/compare.py "$PWD/$binary"
