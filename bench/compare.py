@@ -280,9 +280,15 @@ sinks:
             for plan in (os.path.join(scratch, "release.yaml"), os.path.join(scratch, "x86_64-unknown-linux-gnu/release/description.json")):
                 if os.path.exists(plan):
                     os.unlink(plan)  # SwiftPM keeps pkg-config's answers in its plan
-            subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--package-path", os.path.join(ROOT, "bench/floor"),
-                            "--scratch-path", scratch, "-Xswiftc", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
-                           check=True, stdout=subprocess.DEVNULL, env=env)
+            build = ["swift", "build", "-c", "release", "--static-swift-stdlib", "--package-path", os.path.join(ROOT, "bench/floor"),
+                     "--scratch-path", scratch, "-Xswiftc", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+            # libstdc++ linked in, as packaging/build-release.sh does it.
+            products = subprocess.run(build + ["--show-bin-path"], check=True, capture_output=True, text=True).stdout.strip()
+            os.makedirs(products, exist_ok=True)
+            archive = subprocess.run(["cc", "-print-file-name=libstdc++.a"], check=True, capture_output=True, text=True).stdout.strip()
+            if not os.path.exists(os.path.join(products, "libstdc++.a")):
+                os.symlink(archive, os.path.join(products, "libstdc++.a"))
+            subprocess.run(build, check=True, stdout=subprocess.DEVNULL, env=env)
             floors.append(("Swift (static stdlib) + the same", os.path.join(scratch, "release/Floor")))
         for label, binary in floors:
             out = subprocess.run([binary, base, str(min(ticks, 15))], capture_output=True, text=True, check=True).stdout

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The release binary as it ships (packaging/Dockerfile, `make release`, bench/compare.sh and the
-# CI packaging check all build it here): static Swift stdlib, the minimal static libcurl of
-# packaging/curl/build.sh, linked by lld with packed relative relocations. Why each choice:
+# CI packaging check all build it here): static Swift stdlib and libstdc++, the minimal static
+# libcurl of packaging/curl/build.sh, linked by lld with packed relative relocations. Why each choice:
 # docs/design/0004-release-link.md.
 #
 #   packaging/build-release.sh [--system-curl]   prints the binary's path on the last line
 #
 # --system-curl links the distribution's libcurl4 instead (no source download; the binary then
-# needs libcurl4 and its ~25 libraries at run time, and ~4.6 MiB more RSS).
+# needs libcurl4 and its ~25 libraries at run time, and ~4 MiB more RSS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch="${SCALEBRIDGE_RELEASE_SCRATCH:-.build-release}"
@@ -27,5 +27,14 @@ else
 fi
 # SwiftPM keeps pkg-config's answers in its build plan; drop the plan so it asks again.
 rm -f "$scratch/release.yaml" "$scratch"/*/release/description.json
+# libstdc++ (used only by the Swift runtime) linked in, not loaded as libstdc++.so: ~2 MiB of
+# RSS side by side. The swift driver passes a bare -lstdc++ after any flags we can add, so the
+# archive goes where the linker looks first: SwiftPM's products directory, searched before the
+# compiler's. packaging/check-runtime-deps.sh fails if libstdc++.so is ever linked again.
+products="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
+cc="${CC:-cc}"; command -v "$cc" >/dev/null 2>&1 || cc=clang
+archive="$("$cc" -print-file-name=libstdc++.a)"
+[ -f "$archive" ] || { echo "build-release: no libstdc++.a ($cc -print-file-name); install libstdc++-12-dev" >&2; exit 1; }
+mkdir -p "$products" && ln -sfn "$archive" "$products/libstdc++.a"
 swift build -c release --product scalebridge --static-swift-stdlib --scratch-path "$scratch" "${flags[@]}" >&2
 echo "$scratch/release/scalebridge"

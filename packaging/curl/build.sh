@@ -3,7 +3,7 @@
 # version and security patches as the distribution's libcurl4), configured for what scalebridge
 # uses and nothing else — HTTP, HTTPS (OpenSSL), file://, gzip (zlib), proxies, the threaded
 # resolver — and linked statically. The distribution's libcurl4 pulls ~25 libraries into every
-# process (GnuTLS, Kerberos, LDAP, SSH, RTMP, …), which cost the daemon 4.6 MiB of RSS
+# process (GnuTLS, Kerberos, LDAP, SSH, RTMP, …), which cost the daemon 4 MiB of RSS
 # (docs/design/0004-release-link.md).
 #
 #   packaging/curl/build.sh [DIR]   builds into DIR (default .build-curl), prints the
