@@ -276,20 +276,11 @@ sinks:
             floor_c_min = os.path.join(work, "floor-c-min")
             subprocess.run(["cc", "-O2", source, "-o", floor_c_min] + curl_flags, check=True)
             floors.append(("C: minimal libcurl + libcrypto", floor_c_min))
-            scratch = os.path.join(ROOT, ".build-floor")
-            for plan in (os.path.join(scratch, "release.yaml"), os.path.join(scratch, "x86_64-unknown-linux-gnu/release/description.json")):
-                if os.path.exists(plan):
-                    os.unlink(plan)  # SwiftPM keeps pkg-config's answers in its plan
-            build = ["swift", "build", "-c", "release", "--static-swift-stdlib", "--package-path", os.path.join(ROOT, "bench/floor"),
-                     "--scratch-path", scratch, "-Xswiftc", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
-            # libstdc++ linked in, as packaging/build-release.sh does it.
-            products = subprocess.run(build + ["--show-bin-path"], check=True, capture_output=True, text=True).stdout.strip()
-            os.makedirs(products, exist_ok=True)
-            archive = subprocess.run(["cc", "-print-file-name=libstdc++.a"], check=True, capture_output=True, text=True).stdout.strip()
-            if not os.path.exists(os.path.join(products, "libstdc++.a")):
-                os.symlink(archive, os.path.join(products, "libstdc++.a"))
-            subprocess.run(build, check=True, stdout=subprocess.DEVNULL, env=env)
-            floors.append(("Swift (static stdlib) + the same", os.path.join(scratch, "release/Floor")))
+            # Linked exactly as the release binary (the script reuses the pkg-config answer above).
+            floor_swift = subprocess.run([os.path.join(ROOT, "packaging/build-release.sh"), "--package-path", os.path.join(ROOT, "bench/floor"),
+                                          "--product", "Floor"], env=dict(os.environ, SCALEBRIDGE_RELEASE_SCRATCH=os.path.join(ROOT, ".build-floor")),
+                                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.split()[-1]
+            floors.append(("Swift (static stdlib) + the same", floor_swift))
         for label, binary in floors:
             out = subprocess.run([binary, base, str(min(ticks, 15))], capture_output=True, text=True, check=True).stdout
             rss = int(re.search(r"VmRSS:\s+(\d+)", out).group(1))

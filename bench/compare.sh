@@ -9,10 +9,10 @@ for module in prometheus_client boto3; do
 done
 python3 -c "import moto.server" 2>/dev/null || bash dev/install-deps.sh --test
 command -v promtool >/dev/null && [ -x /usr/bin/time ] || bash dev/install-deps.sh --test
-# The shipped binary, as packaging/Dockerfile builds it.
+# The minimal libcurl, fetched and built once for the release binary and the floor programs.
 log="${TMPDIR:-/tmp}/scalebridge-release-build.log"
-binary="$(packaging/build-release.sh 2>"$log" | tail -1)" || { tail -20 "$log" >&2; exit 1; }
-# The floor programs link the same minimal libcurl.
-SCALEBRIDGE_CURL_PKGCONFIG="$(packaging/curl/build.sh 2>/dev/null | tail -1)"
+SCALEBRIDGE_CURL_PKGCONFIG="$(packaging/curl/build.sh 2>"$log" | tail -1)" || { tail -20 "$log" >&2; exit 1; }
 export SCALEBRIDGE_CURL_PKGCONFIG
-exec python3 bench/compare.py "$PWD/$binary"
+# The shipped binary, as packaging/Dockerfile builds it.
+binary="$(packaging/build-release.sh 2>"$log" | tail -1)" || { tail -20 "$log" >&2; exit 1; }
+exec python3 bench/compare.py "$binary"

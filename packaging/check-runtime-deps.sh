@@ -24,7 +24,7 @@ grep -q '^USER 10001' packaging/Dockerfile || { echo "packaging: the image must 
 for package in 'libcurl4 ' 'libstdc++6'; do
   grep -q "$package" packaging/Dockerfile && { echo "packaging: the runtime stage installs $package, which the binary no longer needs" >&2; status=1; }
 done
-# The link itself (docs/design/0004-release-link.md): packed relative relocations, no libcurl.so.
+# The link itself (docs/design/0004-release-link.md): packed relative relocations.
 readelf -d "$binary" | grep -q '(RELR)' || { echo "packaging: $binary has no RELR table (was it linked by lld with -z pack-relative-relocs?)" >&2; status=1; }
 "$binary" check --config examples/quickstart.yaml >/dev/null
 python3 packaging/smoke.py "$binary"
