@@ -35,6 +35,7 @@ let package = Package(
         // extra runtime package; the YAML module composes its events into located nodes.
         .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        .target(name: "Residency"),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -156,6 +157,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "BridgeTesting"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
+        .testTarget(name: "ResidencyTests", dependencies: ["Residency"]),
         .testTarget(
             name: "CloudRunTests",
             dependencies: [
