@@ -135,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "ScalebridgeCLI",
             dependencies: [
-                "CMalloc",
+                "CMalloc", "Residency",
                 "Formats", "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint", "Threads",
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
