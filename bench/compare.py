@@ -248,6 +248,10 @@ sinks:
             [[(cpu, rss, hwm, anon)]] = measure_daemons([[BINARY, "run", "--config", path]], env, ticks)
             print(f"   {label:<33} CPU {cpu * 1000:.2f} ms per tick; steady RSS {rss / 1024:.1f} MiB "
                   f"(anonymous {anon / 1024:.1f}, file-backed {(rss - anon) / 1024:.1f}; peak {hwm / 1024:.1f})")
+        # What the start-up page drop (docs/design/0005) is worth: the same daemon without it.
+        [[(cpu, rss, hwm, anon)]] = measure_daemons([[BINARY, "run", "--config", stdout_config, "--no-drop-startup-pages"]], env, ticks)
+        print(f"   {'stdout, --no-drop-startup-pages':<33} CPU {cpu * 1000:.2f} ms per tick; steady RSS {rss / 1024:.1f} MiB "
+              f"(anonymous {anon / 1024:.1f}, file-backed {(rss - anon) / 1024:.1f}; peak {hwm / 1024:.1f})")
         # BENCH_BASELINE=<another scalebridge binary>: both daemons run side by side, same targets,
         # same window, several rounds. This VM drifts by ±15 % within minutes, so only figures
         # taken at the same time compare fairly (two daemons on two cores read a little higher).
@@ -259,6 +263,8 @@ sinks:
                 pairs = "; ".join(f"{this[0] * 1000:.2f} vs {base[0] * 1000:.2f}" for this, base in rounds)
                 ratio = statistics.median(this[0] / base[0] for this, base in rounds)
                 print(f"   {label:<33} CPU per tick, this vs baseline: {pairs} ms (median ratio {ratio:.2f})")
+                memory = "; ".join(f"{this[1] / 1024:.1f} vs {base[1] / 1024:.1f}" for this, base in rounds)
+                print(f"   {'':<33} steady RSS, this vs baseline: {memory} MiB")
         print()
 
         # 4. the floor ------------------------------------------------------------------------
