@@ -42,4 +42,16 @@ struct FingerprintIndexTests {
             #expect(candidates(index, 7) == [42])
         }
     }
+
+    @Test("fingerprints that fold to the same 32-bit tag are both candidates; the caller tells them apart")
+    func tagCollisions() {
+        var index = FingerprintIndex()
+        let high: UInt64 = 0x0000_0001_0000_0000  // folds to tag 1, as does 1
+        add(&index, high, 5)
+        add(&index, 1, 6)
+        add(&index, 2, 7)
+        #expect(candidates(index, 1).sorted() == [5, 6])
+        #expect(candidates(index, high).sorted() == [5, 6])
+        #expect(candidates(index, 2) == [7])
+    }
 }
