@@ -22,6 +22,21 @@ struct CLITests {
         return try await runProcess(Self.binary, arguments, environment: env, timeout: timeout)
     }
 
+    /// A daemon config: the example page, whose `queued_tasks_workers_required` gives `Workers 7`
+    /// on stdout each cycle.
+    static func workersConfig(stateDirectory: String, interval: String, timeout: String, listen: String? = nil) -> String {
+        """
+        state_dir: \(stateDirectory)
+        \(listen.map { "listen: \"\($0)\"" } ?? "")
+        scrape: {interval: \(interval), timeout: \(timeout)}
+        targets:
+          - {name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}
+        signals:
+          - {name: Workers, expr: max(queued_tasks_workers_required)}
+        sinks: [{type: stdout}]
+        """
+    }
+
     func temporaryFile(_ name: String, _ contents: String) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -223,15 +238,7 @@ struct CLITests {
     func runAndTerminate() async throws {
         let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-run-state-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
-        let path = try temporaryFile("run.yaml", """
-            state_dir: \(stateDirectory)
-            scrape: {interval: 1s, timeout: 500ms}
-            targets:
-              - {name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}
-            signals:
-              - {name: Workers, expr: max(queued_tasks_workers_required)}
-            sinks: [{type: stdout}]
-            """)
+        let path = try temporaryFile("run.yaml", Self.workersConfig(stateDirectory: stateDirectory, interval: "1s", timeout: "500ms"))
         let child = try ChildProcess(Self.binary, ["run", "--config", path])
         let deadline = ContinuousClock.now + .seconds(15)
         while child.stdoutSoFar.components(separatedBy: "Workers 7").count - 1 < 2, ContinuousClock.now < deadline {

@@ -45,17 +45,10 @@ struct FootprintTests {
         @Test("run drops its start-up pages after the first cycle, keeps cycling correctly, and holds fewer file pages than with --no-drop-startup-pages")
         func runDropsStartupPages() async throws {
             // Two configs: each daemon needs a state directory (and its lock) of its own.
-            let paths = try ["a", "b"].map { name in
-                try CLITests().temporaryFile("run.yaml", """
-                    state_dir: \(FileManager.default.temporaryDirectory.path)/sb-drop-\(name)-\(UUID().uuidString)
-                    listen: ""
-                    scrape: {interval: 500ms, timeout: 400ms}
-                    targets:
-                      - {name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}
-                    signals:
-                      - {name: Workers, expr: max(queued_tasks_workers_required)}
-                    sinks: [{type: stdout}]
-                    """)
+            let states = ["a", "b"].map { FileManager.default.temporaryDirectory.appendingPathComponent("sb-drop-\($0)-\(UUID().uuidString)").path }
+            defer { for state in states { try? FileManager.default.removeItem(atPath: state) } }
+            let paths = try states.map {
+                try CLITests().temporaryFile("run.yaml", CLITests.workersConfig(stateDirectory: $0, interval: "500ms", timeout: "400ms", listen: ""))
             }
             let dropping = try ChildProcess(CLITests.binary, ["run", "--config", paths[0]])
             let keeping = try ChildProcess(CLITests.binary, ["run", "--config", paths[1], "--no-drop-startup-pages"])
