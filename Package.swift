@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "BridgeTesting"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
-        .testTarget(name: "ResidencyTests", dependencies: ["Residency"]),
+        .testTarget(name: "ResidencyTests", dependencies: ["Residency", "BridgeTesting"]),
         .testTarget(
             name: "CloudRunTests",
             dependencies: [

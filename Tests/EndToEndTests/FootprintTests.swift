@@ -57,8 +57,8 @@ struct FootprintTests {
             while min(ticks(dropping), ticks(keeping)) < 4, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
             }
-            let droppingFile = Self.statusKiB(dropping.pid, "RssFile")
-            let keepingFile = Self.statusKiB(keeping.pid, "RssFile")
+            let droppingFile = procStatusKiB("RssFile", pid: dropping.pid)
+            let keepingFile = procStatusKiB("RssFile", pid: keeping.pid)
             dropping.signal(SIGTERM)
             keeping.signal(SIGTERM)
             let dropped = await dropping.wait(timeout: .seconds(10))
@@ -78,12 +78,6 @@ struct FootprintTests {
             #expect(fields["refused"] == 0, "\(line)")
             #expect(!kept.stderr.contains("start-up pages"))
             #expect(droppingFile! < keepingFile!, "RssFile with the drop \(droppingFile!) KiB, without \(keepingFile!) KiB")
-        }
-
-        static func statusKiB(_ pid: Int32, _ key: String) -> Int? {
-            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-            let line = status.split(separator: "\n").first { $0.hasPrefix(key + ":") }
-            return line.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) }
         }
     #endif
 }

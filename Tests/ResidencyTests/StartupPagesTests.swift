@@ -1,10 +1,7 @@
+import BridgeTesting
 import Testing
 
 @testable import Residency
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 @Suite("Start-up page drop")
 struct StartupPagesTests {
@@ -97,9 +94,9 @@ struct StartupPagesTests {
     #if os(Linux)
         @Test("dropping this process's start-up pages lowers its file RSS and the process carries on")
         func dropInProcess() throws {
-            let before = try #require(Self.statusKiB("RssFile"))
+            let before = try #require(procStatusKiB("RssFile"))
             let report = try #require(StartupPages.drop())
-            let after = try #require(Self.statusKiB("RssFile"))
+            let after = try #require(procStatusKiB("RssFile"))
             #expect(report.failures == 0)
             #expect(report.mappings > 0)
             #expect(report.droppedKiB > 0)
@@ -107,18 +104,7 @@ struct StartupPagesTests {
             // Code, read-only data and relocated data (witness tables) still work after the drop.
             let values: [any CustomStringConvertible] = [1.5, "x", [3: "y"]]
             #expect(values.map(\.description).joined(separator: ",") == "1.5,x,[3: \"y\"]")
-            #expect(try #require(Self.statusKiB("RssFile")) > 0)
-        }
-
-        static func statusKiB(_ key: String) -> Int? {
-            guard let file = fopen("/proc/self/status", "r") else { return nil }
-            defer { fclose(file) }
-            var line = [CChar](repeating: 0, count: 256)
-            while fgets(&line, Int32(line.count), file) != nil {
-                let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                if text.hasPrefix(key + ":") { return Int(text.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
-            }
-            return nil
+            #expect(try #require(procStatusKiB("RssFile")) > 0)
         }
     #endif
 }
