@@ -89,6 +89,10 @@ public enum StartupPages {
             var pending: [UInt8] = []
             pending.reserveCapacity(512)
             var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+            func endLine() {
+                if let done = parser.line(Substring(String(decoding: pending, as: UTF8.self))) { body(done) }
+                pending.removeAll(keepingCapacity: true)
+            }
             while true {
                 let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
                 if n < 0 {
@@ -101,11 +105,10 @@ public enum StartupPages {
                         pending.append(byte)
                         continue
                     }
-                    if let done = parser.line(Substring(String(decoding: pending, as: UTF8.self))) { body(done) }
-                    pending.removeAll(keepingCapacity: true)
+                    endLine()
                 }
             }
-            if !pending.isEmpty, let done = parser.line(Substring(String(decoding: pending, as: UTF8.self))) { body(done) }
+            if !pending.isEmpty { endLine() }
             if let last = parser.finish() { body(last) }
             return true
         }
