@@ -244,14 +244,12 @@ sinks:
             target.write("scrape: {interval: 1s, timeout: 1s}\n" + once_yaml.split("sinks:")[0] + "sinks:\n  - {type: stdout}\n")
         print(f"3. `scalebridge run`, 1 s interval, 3 targets x 1k series, {ticks} s after a 10 s warm-up")
         print("   (CPU: all threads, from /proc/<pid>/task/*/schedstat, in nanoseconds)")
-        for label, path in (("CloudWatch sink (moto)", run_config), ("CloudWatch sink (keep-alive)", keepalive_config), ("stdout sink", stdout_config)):
-            [[(cpu, rss, hwm, anon)]] = measure_daemons([[BINARY, "run", "--config", path]], env, ticks)
+        # The last row is the start-up page drop's worth (docs/design/0005): the same daemon without it.
+        for label, path, extra in (("CloudWatch sink (moto)", run_config, []), ("CloudWatch sink (keep-alive)", keepalive_config, []),
+                                   ("stdout sink", stdout_config, []), ("stdout, --no-drop-startup-pages", stdout_config, ["--no-drop-startup-pages"])):
+            [[(cpu, rss, hwm, anon)]] = measure_daemons([[BINARY, "run", "--config", path] + extra], env, ticks)
             print(f"   {label:<33} CPU {cpu * 1000:.2f} ms per tick; steady RSS {rss / 1024:.1f} MiB "
                   f"(anonymous {anon / 1024:.1f}, file-backed {(rss - anon) / 1024:.1f}; peak {hwm / 1024:.1f})")
-        # What the start-up page drop (docs/design/0005) is worth: the same daemon without it.
-        [[(cpu, rss, hwm, anon)]] = measure_daemons([[BINARY, "run", "--config", stdout_config, "--no-drop-startup-pages"]], env, ticks)
-        print(f"   {'stdout, --no-drop-startup-pages':<33} CPU {cpu * 1000:.2f} ms per tick; steady RSS {rss / 1024:.1f} MiB "
-              f"(anonymous {anon / 1024:.1f}, file-backed {(rss - anon) / 1024:.1f}; peak {hwm / 1024:.1f})")
         # BENCH_BASELINE=<another scalebridge binary>: both daemons run side by side, same targets,
         # same window, several rounds. This VM drifts by ±15 % within minutes, so only figures
         # taken at the same time compare fairly (two daemons on two cores read a little higher).
