@@ -255,27 +255,28 @@ struct FaultInjectionTests {
             case .refuse: return FakeResponse()
             }
         }) { server in
-            let refusedPort = try await withFakeServer(handler: { _ in FakeResponse() }) { $0.port }
-            var settings = CloudWatchSink.Settings(namespace: "N", region: "us-east-1")
-            settings.endpoint = fault == .refuse ? "http://127.0.0.1:\(refusedPort)/" : server.baseURL + "/"
-            settings.gzip = false
-            let cloudWatch = CloudWatchSink(settings: settings, credentials: StaticCredentialProvider(testCredentials), transport: CurlTransport(environment: [:]), logger: Logger(label: "test"), timeout: .seconds(1))
-            var policy = RetryPolicy()
-            policy.baseDelay = .milliseconds(10)
-            policy.budget = .seconds(3)
-            let outbox = OutboxSink(RetryingSink(cloudWatch, policy: policy, clock: ContinuousClock()), directory: nil, logger: Logger(label: "test"))
-            let held = Publication(timestamp: Int64(Date().timeIntervalSince1970 * 1000) - 15_000, points: [SignalPoint(signal: "S", labels: Labels(), value: 1)])
-            await #expect(throws: SinkError.self) { try await outbox.publish(held) }
-            #expect(outbox.pendingPoints == 1)
+            try await withRefusingPort { refusedPort in
+                var settings = CloudWatchSink.Settings(namespace: "N", region: "us-east-1")
+                settings.endpoint = fault == .refuse ? "http://127.0.0.1:\(refusedPort)/" : server.baseURL + "/"
+                settings.gzip = false
+                let cloudWatch = CloudWatchSink(settings: settings, credentials: StaticCredentialProvider(testCredentials), transport: CurlTransport(environment: [:]), logger: Logger(label: "test"), timeout: .seconds(1))
+                var policy = RetryPolicy()
+                policy.baseDelay = .milliseconds(10)
+                policy.budget = .seconds(3)
+                let outbox = OutboxSink(RetryingSink(cloudWatch, policy: policy, clock: ContinuousClock()), directory: nil, logger: Logger(label: "test"))
+                let held = Publication(timestamp: Int64(Date().timeIntervalSince1970 * 1000) - 15_000, points: [SignalPoint(signal: "S", labels: Labels(), value: 1)])
+                await #expect(throws: SinkError.self) { try await outbox.publish(held) }
+                #expect(outbox.pendingPoints == 1)
 
-            healthy.withLock { $0 = true }
-            if fault == .refuse { return }  // nothing listens there; the held point stays queued, as it should
-            let before = server.requests.count
-            try await outbox.publish(Publication(timestamp: Int64(Date().timeIntervalSince1970 * 1000), points: [SignalPoint(signal: "S", labels: Labels(), value: 2)]))
-            let delivered = server.requests.dropFirst(before).map(\.bodyText)
-            #expect(delivered.count == 2)
-            #expect(delivered.first?.contains("Value=1") == true && delivered.last?.contains("Value=2") == true)
-            #expect(outbox.pendingPoints == 0)
+                healthy.withLock { $0 = true }
+                if fault == .refuse { return }  // nothing listens there; the held point stays queued, as it should
+                let before = server.requests.count
+                try await outbox.publish(Publication(timestamp: Int64(Date().timeIntervalSince1970 * 1000), points: [SignalPoint(signal: "S", labels: Labels(), value: 2)]))
+                let delivered = server.requests.dropFirst(before).map(\.bodyText)
+                #expect(delivered.count == 2)
+                #expect(delivered.first?.contains("Value=1") == true && delivered.last?.contains("Value=2") == true)
+                #expect(outbox.pendingPoints == 0)
+            }
         }
     }
 }

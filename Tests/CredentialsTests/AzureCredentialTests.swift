@@ -290,13 +290,15 @@ struct AzureCredentialTests {
             #expect(RequestShape(server.requests.last!).form["client_secret"] == "s")
         }
         // Nothing listens on the IMDS port given: the last source fails and the chain says what it tried.
-        var settings = AzureCredentialChain.Settings()
-        settings.imdsEndpoint = "http://127.0.0.1:\(try freeLoopbackPort())"
-        let none = AzureCredentialChain.provider(settings, scope: monitoringScope, environment: [:], transport: transport)
-        let error = await #expect(throws: CredentialError.self) { try await none.token() }
-        let text = error?.message ?? ""
-        #expect(error?.code == .noCredentials)
-        #expect(text.contains("AZURE_CLIENT_SECRET is not set") && text.contains("AZURE_FEDERATED_TOKEN_FILE is not set") && text.contains("instance metadata service unreachable"), "\(text)")
+        try await withRefusingPort { port in
+            var settings = AzureCredentialChain.Settings()
+            settings.imdsEndpoint = "http://127.0.0.1:\(port)"
+            let none = AzureCredentialChain.provider(settings, scope: monitoringScope, environment: [:], transport: transport)
+            let error = await #expect(throws: CredentialError.self) { try await none.token() }
+            let text = error?.message ?? ""
+            #expect(error?.code == .noCredentials)
+            #expect(text.contains("AZURE_CLIENT_SECRET is not set") && text.contains("AZURE_FEDERATED_TOKEN_FILE is not set") && text.contains("instance metadata service unreachable"), "\(text)")
+        }
     }
 
     @Test("token cache: refresh_in is honoured and lifetimes over 2 h refresh at half-life")

@@ -117,9 +117,11 @@ struct GoogleCredentialTests {
             let error = await #expect(throws: CredentialError.self) { try await impostor.token() }
             #expect(error?.message.contains("not a metadata server") == true)
         }
-        let nothing = GoogleMetadataProvider(environment: [:], endpoint: "http://127.0.0.1:\(try freeLoopbackPort())", scopes: [], transport: transport)
-        let error = await #expect(throws: CredentialError.self) { try await nothing.token() }
-        #expect(error?.message.contains("not on Cloud Run, GCE or GKE") == true)
+        try await withRefusingPort { port in
+            let nothing = GoogleMetadataProvider(environment: [:], endpoint: "http://127.0.0.1:\(port)", scopes: [], transport: transport)
+            let error = await #expect(throws: CredentialError.self) { try await nothing.token() }
+            #expect(error?.message.contains("not on Cloud Run, GCE or GKE") == true)
+        }
     }
 
     @Test("key files of another type are refused with what to use instead; the chain reads GOOGLE_APPLICATION_CREDENTIALS")

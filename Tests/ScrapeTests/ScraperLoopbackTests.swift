@@ -100,27 +100,25 @@ struct ScraperLoopbackTests {
 
     @Test("a dead target and a slow target cost only their own timeout; the others still arrive")
     func deadAndSlowTargets() async throws {
-        let deadPort = try await withFakeServer(handler: { _ in FakeResponse() }) { $0.port }
-        try await withFakeServer(handler: { request in
-            var response = FakeResponse(text: "m 1\n")
-            if request.path == "/slow" { response.delay = .seconds(3) }
-            return response
-        }) { server in
-            let clock = ContinuousClock()
-            let started = clock.now
-            let results = await scraper.scrapeAll([
-                ScrapeTarget(name: "slow", url: server.baseURL + "/slow", timeout: .milliseconds(500)),
-                ScrapeTarget(name: "dead", url: "http://127.0.0.1:\(deadPort)/"),
-                ScrapeTarget(name: "fast", url: server.baseURL + "/fast"),
-            ])
-            _ = started
-            // The slow target's answer comes after 3 s: a timeout proves it cost only its own
-            // 0.5 s, and the fast target did not wait for it.
-            #expect(results[2].duration < results[0].duration)
-            #expect(results.map(\.target) == ["slow", "dead", "fast"])
-            #expect(results[0].error?.reason == "timeout", "\(server.requests.map(\.target)) \(results[0].samples)")
-            #expect(results[1].error?.reason == "connect")
-            #expect(results[2].isUp)
+        try await withRefusingPort { deadPort in
+            try await withFakeServer(handler: { request in
+                var response = FakeResponse(text: "m 1\n")
+                if request.path == "/slow" { response.delay = .seconds(3) }
+                return response
+            }) { server in
+                let results = await scraper.scrapeAll([
+                    ScrapeTarget(name: "slow", url: server.baseURL + "/slow", timeout: .milliseconds(500)),
+                    ScrapeTarget(name: "dead", url: "http://127.0.0.1:\(deadPort)/"),
+                    ScrapeTarget(name: "fast", url: server.baseURL + "/fast"),
+                ])
+                // The slow target's answer comes after 3 s: a timeout proves it cost only its own
+                // 0.5 s, and the fast target did not wait for it.
+                #expect(results[2].duration < results[0].duration)
+                #expect(results.map(\.target) == ["slow", "dead", "fast"])
+                #expect(results[0].error?.reason == "timeout", "\(server.requests.map(\.target)) \(results[0].samples)")
+                #expect(results[1].error?.reason == "connect")
+                #expect(results[2].isUp)
+            }
         }
     }
 

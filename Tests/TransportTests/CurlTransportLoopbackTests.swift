@@ -123,11 +123,12 @@ struct CurlTransportLoopbackTests {
 
     @Test("a refused connection is reported as connect")
     func connectionRefused() async throws {
-        let port = try await withFakeServer(handler: { _ in FakeResponse() }) { $0.port }
-        let error = await #expect(throws: TransportError.self) {
-            try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics"))
+        try await withRefusingPort { port in
+            let error = await #expect(throws: TransportError.self) {
+                try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics"))
+            }
+            #expect(error?.code == .connect)
         }
-        #expect(error?.code == .connect)
     }
 
     /// Judged by order, not wall-clock bounds: other suites run in the same process on two cores

@@ -56,23 +56,6 @@ package func runTool(_ path: String, _ arguments: [String]) async throws {
     }
 }
 
-/// An unused loopback port (bound, read, released). Only for tools that cannot bind port 0.
-package func freeLoopbackPort() throws -> Int {
-    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socketFD) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0
-        }
-    }
-    guard ok else { throw FakeServerError("could not reserve a loopback port") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 func canConnect(port: Int) -> Bool {
     let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(socketFD) }
