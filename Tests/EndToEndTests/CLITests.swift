@@ -412,47 +412,48 @@ struct CLITests {
     @Test("run serves /metrics (self-metrics and the prometheus sink's signals), /healthz, and /readyz that turns 503 when a sink fails")
     func selfObservability() async throws {
         try await withFakeServer(handler: { _ in FakeResponse(status: 500, text: "<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>") }) { cloud in
-            let port = try freeLoopbackPort()
-            // An OpenMetrics page that repeats a series within its group.
-            let repeated = try temporaryFile("repeated.om", "# TYPE jobs gauge\njobs{q=\"a\"} 1\njobs{q=\"a\"} 2\n# EOF\n")
-            let path = try temporaryFile("observe.yaml", """
-                scrape: {interval: 1s, timeout: 500ms}
-                listen: 127.0.0.1:\(port)
-                targets:
-                  - {name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}
-                  - {name: dead, url: "http://127.0.0.1:1/metrics"}
-                  - {name: repeats, url: "file://\(repeated)"}
-                signals: [{name: Workers, expr: max(queued_tasks_workers_required)}]
-                sinks:
-                  - {type: stdout}
-                  - {type: prometheus}
-                  - {type: cloudwatch, name: cw, namespace: N, region: us-east-1, endpoint: "\(cloud.baseURL)/", access_key_id: AKID, secret_access_key: s}
-                """)
-            let child = try ChildProcess(Self.binary, ["run", "--config", path])
-            let transport = CurlTransport(environment: [:])
-            func get(_ route: String) async -> HTTPResponse? { try? await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)\(route)")) }
-            var metrics = ""
-            let deadline = ContinuousClock.now + .seconds(20)
-            while !metrics.contains("scalebridge_publish_errors_total"), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(250))
-                metrics = (await get("/metrics")).map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+            try await withReservedLoopbackPort { port in
+                // An OpenMetrics page that repeats a series within its group.
+                let repeated = try temporaryFile("repeated.om", "# TYPE jobs gauge\njobs{q=\"a\"} 1\njobs{q=\"a\"} 2\n# EOF\n")
+                let path = try temporaryFile("observe.yaml", """
+                    scrape: {interval: 1s, timeout: 500ms}
+                    listen: 127.0.0.1:\(port)
+                    targets:
+                      - {name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}
+                      - {name: dead, url: "http://127.0.0.1:1/metrics"}
+                      - {name: repeats, url: "file://\(repeated)"}
+                    signals: [{name: Workers, expr: max(queued_tasks_workers_required)}]
+                    sinks:
+                      - {type: stdout}
+                      - {type: prometheus}
+                      - {type: cloudwatch, name: cw, namespace: N, region: us-east-1, endpoint: "\(cloud.baseURL)/", access_key_id: AKID, secret_access_key: s}
+                    """)
+                let child = try ChildProcess(Self.binary, ["run", "--config", path])
+                let transport = CurlTransport(environment: [:])
+                func get(_ route: String) async -> HTTPResponse? { try? await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)\(route)")) }
+                var metrics = ""
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !metrics.contains("scalebridge_publish_errors_total"), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(250))
+                    metrics = (await get("/metrics")).map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+                }
+                #expect(metrics.contains(#"scalebridge_target_up{target="api""#))
+                #expect(metrics.contains(#"scalebridge_target_up{target="dead",instance="127.0.0.1:1"} 0"#))
+                #expect(metrics.contains(#"scalebridge_scrape_errors_total{target="dead",instance="127.0.0.1:1",reason="connect"}"#))
+                #expect(metrics.contains(#"scalebridge_scrape_duplicate_series_total{target="repeats""#))
+                #expect(!metrics.contains(#"scalebridge_scrape_duplicate_series_total{target="api""#))
+                #expect(metrics.contains(#"scalebridge_publish_errors_total{sink="cw",type="cloudwatch",reason="server"}"#))
+                #expect(metrics.contains(#"scalebridge_signal_value{signal="Workers",series="{}"} 7"#))
+                #expect(metrics.contains("# TYPE Workers gauge\nWorkers 7\n"), "the prometheus sink exposes the signal for KEDA")
+                #expect(metrics.contains(#"scalebridge_last_successful_publish_timestamp_seconds{sink="stdout""#))
+                #expect(await get("/healthz")?.status == 200)
+                let ready = await get("/readyz")
+                #expect(ready?.status == 503)
+                #expect(ready.map { String(decoding: $0.body, as: UTF8.self) }?.contains("sink cw is not delivering") == true)
+                child.signal(SIGTERM)
+                let output = await child.wait(timeout: .seconds(20))
+                #expect(output.status == 0)
             }
-            #expect(metrics.contains(#"scalebridge_target_up{target="api""#))
-            #expect(metrics.contains(#"scalebridge_target_up{target="dead",instance="127.0.0.1:1"} 0"#))
-            #expect(metrics.contains(#"scalebridge_scrape_errors_total{target="dead",instance="127.0.0.1:1",reason="connect"}"#))
-            #expect(metrics.contains(#"scalebridge_scrape_duplicate_series_total{target="repeats""#))
-            #expect(!metrics.contains(#"scalebridge_scrape_duplicate_series_total{target="api""#))
-            #expect(metrics.contains(#"scalebridge_publish_errors_total{sink="cw",type="cloudwatch",reason="server"}"#))
-            #expect(metrics.contains(#"scalebridge_signal_value{signal="Workers",series="{}"} 7"#))
-            #expect(metrics.contains("# TYPE Workers gauge\nWorkers 7\n"), "the prometheus sink exposes the signal for KEDA")
-            #expect(metrics.contains(#"scalebridge_last_successful_publish_timestamp_seconds{sink="stdout""#))
-            #expect(await get("/healthz")?.status == 200)
-            let ready = await get("/readyz")
-            #expect(ready?.status == 503)
-            #expect(ready.map { String(decoding: $0.body, as: UTF8.self) }?.contains("sink cw is not delivering") == true)
-            child.signal(SIGTERM)
-            let output = await child.wait(timeout: .seconds(20))
-            #expect(output.status == 0)
         }
     }
 

@@ -23,28 +23,29 @@ package func withTLSServer<T>(_ body: (TLSTestServer) async throws -> T) async t
         "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
         "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", key, "-out", cert,
     ])
-    let port = try freeLoopbackPort()
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-    server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-cert", cert, "-key", key, "-quiet"]
-    server.standardInput = FileHandle.nullDevice
-    server.standardOutput = FileHandle.nullDevice
-    server.standardError = FileHandle.nullDevice
-    try server.run()
-    defer {
-        // SIGKILL: children inherit the test runner's blocked-signal mask, so SIGTERM may be ignored.
-        kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
-    }
-    // s_server buffers its "ACCEPT" line when writing to a pipe, so wait for the port instead.
-    let deadline = ContinuousClock.now + .seconds(10)
-    while !canConnect(port: port) {
-        guard ContinuousClock.now < deadline, server.isRunning else {
-            throw FakeServerError("openssl s_server did not start listening on 127.0.0.1:\(port)")
+    return try await withReservedLoopbackPort { port in
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-cert", cert, "-key", key, "-quiet"]
+        server.standardInput = FileHandle.nullDevice
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            // SIGKILL: children inherit the test runner's blocked-signal mask, so SIGTERM may be ignored.
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
         }
-        try await Task.sleep(for: .milliseconds(20))
+        // s_server buffers its "ACCEPT" line when writing to a pipe, so wait for the port instead.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !canConnect(port: port) {
+            guard ContinuousClock.now < deadline, server.isRunning else {
+                throw FakeServerError("openssl s_server did not start listening on 127.0.0.1:\(port)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try await body(TLSTestServer(port: port, certificatePath: cert))
     }
-    return try await body(TLSTestServer(port: port, certificatePath: cert))
 }
 
 /// Runs a tool to completion without blocking a cooperative thread (a blocked pool thread
