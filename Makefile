@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= examples/quickstart.yaml
 
-.PHONY: all deps deps-test build release run test check lint format clean bench bench-check bench-thresholds compare
+.PHONY: all deps deps-test build release run test check lint format clean bench bench-check bench-thresholds bench-instructions compare
 
 all: build
 
@@ -34,13 +34,19 @@ BENCH = SCALEBRIDGE_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --
 bench:
 	$(BENCH) benchmark
 
-## Fails when a benchmark regresses beyond the committed thresholds (Benchmarks/Thresholds).
-bench-check:
+## Fails when a benchmark regresses beyond the committed thresholds (Benchmarks/Thresholds), or
+## a workload's instruction count under callgrind rises more than 5 % (Benchmarks/instructions.json).
+bench-check: bench-instructions
 	$(BENCH) benchmark thresholds check --path "$(CURDIR)/Benchmarks/Thresholds"
 
-## Rewrites the committed thresholds from a fresh run (after an intended change).
+## Instructions per iteration under callgrind, for machines without hardware counters (~1 min).
+bench-instructions:
+	python3 bench/instructions.py
+
+## Rewrites the committed thresholds and instruction counts from a fresh run (after an intended change).
 bench-thresholds:
 	$(BENCH) --allow-writing-to-package-directory benchmark thresholds update --path "$(CURDIR)/Benchmarks/Thresholds"
+	python3 bench/instructions.py --update
 
 ## Side-by-side figures against Python prometheus_client/boto3 and promtool (bench/compare.sh).
 compare:

@@ -231,12 +231,15 @@ if ProcessInfo.processInfo.environment["SCALEBRIDGE_BENCHMARKS"] != nil {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"])
     )
-    package.targets.append(
+    package.targets += [
+        .target(name: "BenchmarkWorkloads", dependencies: ["Exposition", "Query", "Signing", "CloudWatch"], path: "Benchmarks/Workloads"),
         .executableTarget(
             name: "ScalebridgeBenchmarks",
-            dependencies: [.product(name: "Benchmark", package: "package-benchmark"), "Exposition", "Query", "Signing", "CloudWatch"],
+            dependencies: [.product(name: "Benchmark", package: "package-benchmark"), "BenchmarkWorkloads"],
             path: "Benchmarks/ScalebridgeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
-        )
-    )
+        ),
+        // The same workloads for callgrind, on machines without hardware counters (bench/instructions.py).
+        .executableTarget(name: "InstructionCounts", dependencies: ["BenchmarkWorkloads"], path: "bench/InstructionCounts"),
+    ]
 }
