@@ -103,12 +103,12 @@ package struct CloudWatchSink: MetricSink {
         guard !datums.isEmpty else { return }
         for body in PutMetricDataEncoder.batches(namespace: settings.namespace, datums) {
             do {
-                try await send(Array(body.utf8))
+                try await send(body)
             } catch where error.code == .auth && error.retryable {
                 // Expired credentials: refresh once and retry this request once.
                 logger.warning("CloudWatch says the credentials expired; refreshing and retrying once", metadata: ["sink": "\(name)"])
                 await credentials.invalidate()
-                try await send(Array(body.utf8))
+                try await send(body)
             }
         }
     }

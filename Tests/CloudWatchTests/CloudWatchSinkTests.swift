@@ -54,14 +54,42 @@ struct EncoderTests {
     @Test("form body: exact field names, RFC 3986 encoding")
     func body() {
         let datum = MetricDatum(metricName: "Jobs Per/Worker", dimensions: [("Queue", "a&b")], value: 2.5, timestamp: fixedDate, unit: "Count", storageResolution: 1)
-        let body = PutMetricDataEncoder.batches(namespace: "Membrane", [datum])[0]
+        let body = String(decoding: PutMetricDataEncoder.batches(namespace: "Membrane", [datum])[0], as: UTF8.self)
         #expect(body == "Action=PutMetricData&Version=2010-08-01&Namespace=Membrane&MetricData.member.1.MetricName=Jobs%20Per%2FWorker&MetricData.member.1.Value=2.5&MetricData.member.1.Timestamp=2023-11-14T22%3A13%3A20.000Z&MetricData.member.1.Unit=Count&MetricData.member.1.StorageResolution=1&MetricData.member.1.Dimensions.member.1.Name=Queue&MetricData.member.1.Dimensions.member.1.Value=a%26b")
+    }
+
+    @Test("the byte-buffer encoder writes what form-encoding each key and value as a String writes")
+    func bodyMatchesPairs() {
+        let values: [Double] = [0, -0.0, 5, -7, 2.5, -0.125, 1e15, 999_999_999_999_999, 1e20, -3.4e-12, 1.0 / 3]
+        let dimensionSets: [[(name: String, value: String)]] = [[], [("Service", "queue-worker")], [("Queue", "a&b=c"), ("Région", "eu/west 1"), ("Emoji", "🚀+~")]]
+        let datums = values.enumerated().map { index, value in
+            MetricDatum(
+                metricName: index % 2 == 0 ? "Jobs" : "Jobs Per/Worker é", dimensions: dimensionSets[index % dimensionSets.count], value: value,
+                timestamp: fixedDate.addingTimeInterval(Double(index / 4) * 60.5), unit: index % 3 == 0 ? "Count" : "Count/Second", storageResolution: index % 2 == 0 ? 60 : 1
+            )
+        }
+        var pairs: [(String, String)] = [("Action", "PutMetricData"), ("Version", "2010-08-01"), ("Namespace", "My App/Prod")]
+        for (offset, datum) in datums.enumerated() {
+            let prefix = "MetricData.member.\(offset + 1)."
+            pairs += [
+                (prefix + "MetricName", datum.metricName), (prefix + "Value", PutMetricDataEncoder.number(datum.value)),
+                (prefix + "Timestamp", PutMetricDataEncoder.timestamp(datum.timestamp)), (prefix + "Unit", datum.unit),
+                (prefix + "StorageResolution", String(datum.storageResolution)),
+            ]
+            for (index, dimension) in datum.dimensions.enumerated() {
+                pairs += [(prefix + "Dimensions.member.\(index + 1).Name", dimension.name), (prefix + "Dimensions.member.\(index + 1).Value", dimension.value)]
+            }
+        }
+        let bodies = PutMetricDataEncoder.batches(namespace: "My App/Prod", datums)
+        #expect(bodies.count == 1)
+        #expect(String(decoding: bodies[0], as: UTF8.self) == FormEncoding.encode(pairs))
+        #expect(PutMetricDataEncoder.number(1e20) == "1e+20" && PutMetricDataEncoder.number(-7) == "-7" && PutMetricDataEncoder.number(2.5) == "2.5")
     }
 
     @Test("batches respect 1000 datums and 1 MB per request, numbering restarts in each")
     func batching() {
         let datums = (0..<2500).map { MetricDatum(metricName: "M", dimensions: [("Pod", "pod-\($0)")], value: Double($0), timestamp: fixedDate, unit: "None", storageResolution: 60) }
-        let byCount = PutMetricDataEncoder.batches(namespace: "N", datums)
+        let byCount = PutMetricDataEncoder.batches(namespace: "N", datums).map { String(decoding: $0, as: UTF8.self) }
         #expect(byCount.count == 3)
         #expect(byCount.allSatisfy { $0.utf8.count <= PutMetricDataEncoder.maxBodyBytes })
         #expect(byCount[0].contains("MetricData.member.1000.") && !byCount[0].contains("MetricData.member.1001."))
@@ -70,7 +98,7 @@ struct EncoderTests {
         let big: [MetricDatum] = (0..<400).map { _ in
             MetricDatum(metricName: "M", dimensions: wide, value: 1, timestamp: fixedDate, unit: "None", storageResolution: 60)
         }
-        let bySize = PutMetricDataEncoder.batches(namespace: "N", big)
+        let bySize = PutMetricDataEncoder.batches(namespace: "N", big).map { String(decoding: $0, as: UTF8.self) }
         #expect(bySize.count > 1)
         #expect(bySize.allSatisfy { $0.utf8.count <= PutMetricDataEncoder.maxBodyBytes })
         let counts: [Int] = bySize.map { $0.components(separatedBy: ".MetricName=").count - 1 }

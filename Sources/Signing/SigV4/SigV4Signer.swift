@@ -210,16 +210,29 @@ package enum PercentEncoding {
     package static func encode(_ text: String, keeping extra: Set<UInt8> = []) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            if plain[Int(byte)] || (!extra.isEmpty && extra.contains(byte)) {
-                out.append(byte)
-            } else {
+        append(text, keeping: extra, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `text` encoded to `out`: for bodies built in one buffer, without a String per value.
+    /// Runs of bytes that stay as they are are copied whole: most values (`Count`, `queue-worker`)
+    /// are one run.
+    package static func append(_ text: String, keeping extra: Set<UInt8> = [], to out: inout [UInt8]) {
+        var text = text
+        let plain = plain
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if plain[Int(byte)] || (!extra.isEmpty && extra.contains(byte)) { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
                 out.append(UInt8(ascii: "%"))
                 out.append(hex[Int(byte >> 4)])
                 out.append(hex[Int(byte & 0x0F)])
+                start = index + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `%XX` escapes decoded; nil when an escape is malformed or the bytes are not UTF-8.
