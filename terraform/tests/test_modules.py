@@ -115,6 +115,14 @@ class AwsEcs(unittest.TestCase):
         self.assertEqual(self.resources[("aws_iam_role_policy", "publish")]["role"], "${var.task_role_name}")
         self.assertEqual(self.resources[("aws_iam_role_policy", "read_config")]["role"], "${var.execution_role_name}")
 
+    def test_sidecar_reserves_memory_without_a_hard_limit(self):
+        [local_values] = self.main["locals"]
+        definition = local_values["container_definition"]
+        self.assertEqual(definition["memoryReservation"], "${var.memory_reservation}")
+        self.assertNotIn("memory", definition)
+        variables = {name: body for entry in load("aws-ecs", "variables.tf")["variable"] for name, body in entry.items()}
+        self.assertEqual(variables["memory_reservation"]["default"], 32)
+
     def test_config_is_a_secure_string(self):
         self.assertEqual(self.resources[("aws_ssm_parameter", "config")]["type"], "SecureString")
 

@@ -12,6 +12,8 @@ locals {
       { name = "AWS_REGION", value = var.region },
     ]
     readonlyRootFilesystem = true
+    # Soft limit, for task placement only: `run` holds 11-13 MiB, `once` and `check` peak at 18 MiB.
+    memoryReservation = var.memory_reservation
     healthCheck = {
       command  = ["CMD", "/usr/local/bin/scalebridge", "check", "--config", "env:SCALEBRIDGE_CONFIG"]
       interval = 60

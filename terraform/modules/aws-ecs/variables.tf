@@ -112,3 +112,9 @@ variable "kms_key_arn" {
   type        = string
   default     = null
 }
+
+variable "memory_reservation" {
+  description = "Soft memory limit of the sidecar in MiB (memoryReservation), reserved for task placement; it is not a hard limit."
+  type        = number
+  default     = 32
+}
