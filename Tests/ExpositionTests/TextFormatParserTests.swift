@@ -66,6 +66,43 @@ struct TextFormatParserTests {
         }
     }
 
+    @Test("labels come out sorted whatever order lines write them in, with the sort replayed or not; repeats are refused")
+    func labelOrderAcrossLines() throws {
+        // Same names in the same order (the replayed sort), another order, another set, then back;
+        // OpenMetrics shares the code and must agree.
+        let lines = [
+            #"m{b="1",a="2"} 1"#, #"m{b="3",a="4"} 2"#, #"m{a="5",b="6"} 3"#, #"m{b="7",c="8",a="9"} 4"#,
+            #"m{b="10",a="11"} 5"#, #"m 8"#, #"n{z="1",y="2",x="3"} 6"#, #"n{z="4",y="5",x="6"} 7"#,
+        ]
+        let text = lines.joined(separator: "\n") + "\n"
+        let openMetrics = try OpenMetricsParser.parse(Array((text + "# EOF\n").utf8))
+        let page = try parse(text)
+        #expect(openMetrics.samples.map(\.labels) == page.samples.map(\.labels))
+        let expected: [[(String, String)]] = [
+            [("b", "1"), ("a", "2")], [("b", "3"), ("a", "4")], [("a", "5"), ("b", "6")], [("b", "7"), ("c", "8"), ("a", "9")],
+            [("b", "10"), ("a", "11")], [], [("z", "1"), ("y", "2"), ("x", "3")], [("z", "4"), ("y", "5"), ("x", "6")],
+        ]
+        #expect(page.samples.count == expected.count)
+        for (sample, pairs) in zip(page.samples, expected) {
+            let name = sample.name ?? ""
+            #expect(sample.labels.pairs.map(\.name) == sample.labels.pairs.map(\.name).sorted(), "\(sample.labels)")
+            #expect(sample.labels == Labels([(Labels.metricName, name)] + pairs), "\(sample.labels)")
+        }
+
+        // More distinct names than the name table holds (32): the uncached names still sort, and
+        // a repeat among them is still refused.
+        let many = (0..<40).reversed().map { "l\($0)=\"v\($0)\"" }.joined(separator: ",")
+        let wide = try parse("w{\(many)} 1\nw{\(many)} 2\n")
+        for sample in wide.samples {
+            #expect(sample.labels.count == 41)
+            #expect(sample.labels.pairs.map(\.name) == sample.labels.pairs.map(\.name).sorted())
+            #expect(sample.labels.pairs.first { $0.name == "l7" }?.value == "v7")
+        }
+        for repeated in ["w{\(many),l3=\"x\"} 1\n", "w{\(many),l39=\"x\"} 1\n", "m{a=\"1\"} 1\nm{__name__=\"m\",a=\"1\"} 1\n"] {
+            #expect(throws: ExpositionError.self, "\(repeated.prefix(40))") { try parse(repeated) }
+        }
+    }
+
     @Test("label values must be UTF-8, kept or skipped, also right after a backslash; other text is fine")
     func labelValueEncoding() throws {
         let bad: [[UInt8]] = [[0xC3, 0x28], [0x5C, 0xFF], [0x61, 0xED, 0xA0, 0x80]]

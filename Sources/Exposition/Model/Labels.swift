@@ -30,6 +30,12 @@ package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, C
         self.init(unsorted: result)
     }
 
+    /// Pairs already sorted by name, each name once (the parsers' fast path; checked in debug builds).
+    init(presorted: [Label]) {
+        assert(Labels.isStrictlySorted(presorted), "labels not sorted: \(presorted.map(\.name))")
+        pairs = presorted
+    }
+
     /// Builds from pairs in any order; later duplicates replace earlier ones.
     /// `consuming`: the caller's array is sorted in place rather than copied first (one
     /// allocation per scraped sample saved).

@@ -82,6 +82,7 @@ package enum OpenMetricsParser {
         var labelCapacity = 4
         var seenNames: Set<String> = []
         var names = NameCache()
+        var order = LabelOrder()
         var current: Family? = nil
         var cursor: LineCursor
         var lineNumber: Int { cursor.number }
@@ -322,10 +323,13 @@ package enum OpenMetricsParser {
             let name = names.metricName(bytes, nameStart, index)
             var labels: [Label] = []
             labels.reserveCapacity(labelCapacity)
+            order.begin()
             if index < lineEnd, bytes[index] == ASCII.braceOpen {
                 index = try parseLabels(index, into: &labels)
             }
             labelCapacity = labels.count + 1
+            // Sorted now: an exemplar's labels reuse `order` below.
+            let set = order.sorted(consume labels)
             index = try expectSpace(index, after: "metric name or labels")
             let (value, afterValue) = try readNumber(from: index, what: "value")
             index = afterValue
@@ -354,7 +358,7 @@ package enum OpenMetricsParser {
             }
             return ParsedSample(
                 name: name,
-                labels: Labels(unsorted: consume labels),
+                labels: set,
                 value: value,
                 timestamp: timestamp,
                 hasExemplar: hasExemplar,
@@ -398,6 +402,7 @@ package enum OpenMetricsParser {
             index += 1
             var labels: [Label] = []
             let labelsStart = index
+            order.begin()
             index = try parseLabels(index, into: &labels)
             let length = labels.reduce(0) { $0 + $1.name.unicodeScalars.count + $1.value.unicodeScalars.count }
             if length > 128 {
@@ -424,7 +429,7 @@ package enum OpenMetricsParser {
                     throw fail(.syntax, "expected a label name", at: index)
                 }
                 while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
-                let name = names.labelName(bytes, nameStart, index)
+                let (name, id) = names.labelNameAndID(bytes, nameStart, index)
                 guard index < lineEnd, bytes[index] == ASCII.equals else {
                     throw fail(.syntax, "expected \"=\" after label name \(name)", at: index)
                 }
@@ -438,10 +443,11 @@ package enum OpenMetricsParser {
                 guard ascii || isValidUTF8(bytes[(index + 1)..<(next - 1)]) else {
                     throw fail(.encoding, "label value for \(name) is not valid UTF-8", at: index)
                 }
-                if labels.contains(where: { $0.name == name }) {
+                if id == LabelOrder.uncached ? labels.contains(where: { $0.name == name }) : order.contains(id) {
                     throw fail(.duplicateLabel, "label name \"\(name)\" is repeated", at: nameStart)
                 }
                 labels.append(Label(name, value))
+                order.append(id)
                 index = next
                 guard index < lineEnd else { throw fail(.syntax, "unterminated label set", at: index) }
                 if bytes[index] == ASCII.braceClose { return index + 1 }

@@ -39,6 +39,7 @@ package enum TextFormatParser {
         /// Names repeat on every line: the last metric name and the label names seen are
         /// reused instead of decoding a new String each time.
         var names = NameCache()
+        var order = LabelOrder()
 
         init(bytes: PageBytes, keep: Set<String>?) {
             self.bytes = bytes
@@ -148,6 +149,8 @@ package enum TextFormatParser {
             if wanted {
                 labels.reserveCapacity(labelCapacity)
                 labels.append(Label(Labels.metricName, name))
+                order.begin()
+                order.append(LabelOrder.metricNameID)
             }
             index = skipBlanks(index)
             if index < lineEnd, bytes[index] == ASCII.braceOpen {
@@ -189,7 +192,7 @@ package enum TextFormatParser {
                 return
             }
             labelCapacity = labels.count
-            let set = Labels(unsorted: consume labels).withoutEmptyValues
+            let set = order.sorted(consume labels).withoutEmptyValues
             var fingerprint = set.fingerprint()
             if let timestamp { fingerprint = Labels.mix(fingerprint, UInt64(bitPattern: timestamp)) }
             seen.reserveOne()
@@ -229,7 +232,7 @@ package enum TextFormatParser {
                 }
                 while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
                 let nameEnd = index
-                let name: String? = keep ? names.labelName(bytes, nameStart, nameEnd) : nil
+                let (name, id): (String?, Int) = keep ? names.labelNameAndID(bytes, nameStart, nameEnd) : (nil, LabelOrder.uncached)
                 func nameText() -> String { name ?? String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self) }
                 index = skipBlanks(index)
                 guard index < lineEnd, bytes[index] == ASCII.equals else {
@@ -253,7 +256,7 @@ package enum TextFormatParser {
                 let count = nameEnd - nameStart
                 let repeated =
                     if let name {
-                        name == Labels.metricName || labels.contains { $0.name == name }
+                        id == LabelOrder.uncached ? labels.contains { $0.name == name } : order.contains(id)
                     } else {
                         (count == 8 && bytes[nameStart..<nameEnd].elementsEqual(Labels.metricName.utf8))
                             || skippedNames[..<skippedNameCount].contains { $0.count == count && NameCache.same(bytes, $0.start, nameStart, count) }
@@ -263,6 +266,7 @@ package enum TextFormatParser {
                 }
                 if let name, let value = read.value {
                     labels.append(Label(name, value))
+                    order.append(id)
                 } else {
                     if skippedNameCount < skippedNames.count {
                         skippedNames[skippedNameCount] = (nameStart, count)
