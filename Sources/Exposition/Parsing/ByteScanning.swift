@@ -328,8 +328,13 @@ struct NameCache {
 
     /// The name and a small id that is the same for every occurrence of the name on the page
     /// (`LabelOrder.metricNameID` for `__name__`), or `LabelOrder.uncached` once the table is full.
-    mutating func labelNameAndID(_ bytes: PageBytes, _ start: Int, _ end: Int) -> (name: String, id: Int) {
+    /// `hint`: the id this name most likely has (the previous line's at the same position),
+    /// tried before the scan.
+    mutating func labelNameAndID(_ bytes: PageBytes, _ start: Int, _ end: Int, hint: Int) -> (name: String, id: Int) {
         let count = end - start
+        if hint >= 0, hint < labels.count, labels[hint].end - labels[hint].start == count, Self.same(bytes, labels[hint].start, start, count) {
+            return (labels[hint].value, hint)
+        }
         for (id, entry) in labels.enumerated() where entry.end - entry.start == count && Self.same(bytes, entry.start, start, count) {
             return (entry.value, id)
         }
@@ -356,6 +361,9 @@ struct LabelOrder {
     mutating func begin() { ids.removeAll(keepingCapacity: true) }
 
     mutating func append(_ id: Int) { ids.append(id) }
+
+    /// The id the next label had on the previous line: the name table tries it first.
+    var hint: Int { ids.count < lastIDs.count ? lastIDs[ids.count] : LabelOrder.uncached }
 
     /// Whether a name with this id was already read on this line (only for cached ids).
     func contains(_ id: Int) -> Bool { ids.contains(id) }

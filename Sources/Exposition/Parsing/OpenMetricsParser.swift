@@ -429,7 +429,7 @@ package enum OpenMetricsParser {
                     throw fail(.syntax, "expected a label name", at: index)
                 }
                 while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
-                let (name, id) = names.labelNameAndID(bytes, nameStart, index)
+                let (name, id) = names.labelNameAndID(bytes, nameStart, index, hint: order.hint)
                 guard index < lineEnd, bytes[index] == ASCII.equals else {
                     throw fail(.syntax, "expected \"=\" after label name \(name)", at: index)
                 }

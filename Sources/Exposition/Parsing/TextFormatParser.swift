@@ -232,7 +232,7 @@ package enum TextFormatParser {
                 }
                 while index < lineEnd, isLabelNameByte(bytes[index]) { index += 1 }
                 let nameEnd = index
-                let (name, id): (String?, Int) = keep ? names.labelNameAndID(bytes, nameStart, nameEnd) : (nil, LabelOrder.uncached)
+                let (name, id): (String?, Int) = keep ? names.labelNameAndID(bytes, nameStart, nameEnd, hint: order.hint) : (nil, LabelOrder.uncached)
                 func nameText() -> String { name ?? String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self) }
                 index = skipBlanks(index)
                 guard index < lineEnd, bytes[index] == ASCII.equals else {
