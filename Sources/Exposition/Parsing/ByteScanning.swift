@@ -308,13 +308,10 @@ struct NameCache {
     private var lastMetric: (start: Int, end: Int, value: String)? = nil
     private var labels: [(start: Int, end: Int, value: String)] = []
 
+    /// Whether two ranges of the page hold the same bytes (callers check the bounds and lengths).
     static func same(_ bytes: PageBytes, _ a: Int, _ b: Int, _ count: Int) -> Bool {
-        var offset = 0
-        while offset < count {
-            if bytes[a + offset] != bytes[b + offset] { return false }
-            offset += 1
-        }
-        return true
+        guard count > 0, let base = bytes.baseAddress else { return true }
+        return memcmp(base + a, base + b, count) == 0
     }
 
     mutating func metricName(_ bytes: PageBytes, _ start: Int, _ end: Int) -> String {
