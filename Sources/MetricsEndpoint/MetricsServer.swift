@@ -62,7 +62,7 @@ package final class MetricsServer: Sendable {
         self.health = health
         self.extra = extra
         self.logger = logger
-        startThread(name: "scalebridge-metrics") { [self] in self.serve() }
+        startThread(name: "sb-metrics") { [self] in self.serve() }
     }
 
     /// Stops accepting; the accept thread closes the socket. Idempotent.

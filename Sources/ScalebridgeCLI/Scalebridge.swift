@@ -162,7 +162,7 @@ struct Run: AsyncParsableCommand {
             }
             defer { server?.shutdown() }
             // The whole cycle on one thread of its own (see ThreadExecutor).
-            await withTaskExecutorPreference(ThreadExecutor(name: "scalebridge-cycle")) {
+            await withTaskExecutorPreference(ThreadExecutor(name: "sb-cycle")) {
                 await runLoop(config, tick, logger, health: health)
             }
         }

@@ -36,6 +36,22 @@ struct ThreadExecutorTests {
         #expect(threads.count == 1)
     }
 
+    #if os(Linux)
+        @Test("threads carry their names (the first 15 bytes) where top -H and ps -L read them")
+        func names() async throws {
+            let comm = await withCheckedContinuation { continuation in
+                startThread(name: "sb-test-names-long") {
+                    let descriptor = open("/proc/thread-self/comm", O_RDONLY)
+                    var buffer = [UInt8](repeating: 0, count: 64)
+                    let count = read(descriptor, &buffer, buffer.count)
+                    close(descriptor)
+                    continuation.resume(returning: String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self))
+                }
+            }
+            #expect(comm == "sb-test-names-l\n")
+        }
+    #endif
+
     @Test("a sleeping task and continuations resumed from other threads come back to it")
     func resumptions() async {
         let executor = ThreadExecutor(name: "test")

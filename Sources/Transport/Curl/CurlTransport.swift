@@ -78,7 +78,7 @@ private final class CurlLoop: @unchecked Sendable {
 
     func start() {
         // The thread holds the loop strongly until it ends, so the multi handle outlives it.
-        startThread(name: "scalebridge-curl") { [self] in self.run() }
+        startThread(name: "sb-curl") { [self] in self.run() }
     }
 
     func submit(_ transfer: CurlTransfer) {
