@@ -161,9 +161,10 @@ struct Run: AsyncParsableCommand {
                 }
             }
             defer { server?.shutdown() }
-            // The whole cycle on one thread of its own (see ThreadExecutor).
-            await withTaskExecutorPreference(ThreadExecutor(name: "sb-cycle")) {
-                await runLoop(config, tick, logger, health: health)
+            // The whole cycle on one thread of its own, its timer included (see ThreadExecutor).
+            let executor = ThreadExecutor(name: "sb-cycle")
+            await withTaskExecutorPreference(executor) {
+                await runLoop(config, tick, logger, health: health, clock: ExecutorClock(executor))
             }
         }
     }
@@ -178,9 +179,9 @@ struct Run: AsyncParsableCommand {
         }
     }
 
-    func runLoop(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger, health: HealthState) async {
+    func runLoop(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger, health: HealthState, clock: ExecutorClock) async {
         logger.info("starting", metadata: ["interval": "\(DurationParser.format(config.scrape.interval))", "targets": "\(config.targets.count)", "signals": "\(config.signals.count)"])
-        let loop = BridgeLoop(interval: config.scrape.interval, clock: ContinuousClock(), logger: logger)
+        let loop = BridgeLoop(interval: config.scrape.interval, clock: clock, logger: logger)
         let engine = Engine(tick: tick, state: Assembly.loadState(config, logger: logger))
         let notifier = SystemdNotifier()
         let stopping = Flag()

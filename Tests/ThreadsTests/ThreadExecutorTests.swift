@@ -52,6 +52,51 @@ struct ThreadExecutorTests {
         }
     #endif
 
+    @Test("sleeps on the executor wake on its thread, not before their deadlines, earliest first")
+    func timers() async throws {
+        let executor = ThreadExecutor(name: "test-timers")
+        let clock = ExecutorClock(executor)
+        let start = clock.now
+        let woken = try await withTaskExecutorPreference(executor) {
+            let executorThread = Self.currentThread()
+            return try await withThrowingTaskGroup(of: (Int, Bool, Bool).self) { group in
+                for milliseconds in [60, 20, 40, 0] {
+                    group.addTask {
+                        let deadline = start.advanced(by: .milliseconds(milliseconds))
+                        try await clock.sleep(until: deadline)
+                        return (milliseconds, clock.now >= deadline, Self.currentThread() == executorThread)
+                    }
+                }
+                var order: [(Int, Bool, Bool)] = []
+                for try await entry in group { order.append(entry) }
+                return order
+            }
+        }
+        #expect(woken.map(\.0) == [0, 20, 40, 60])
+        #expect(woken.allSatisfy { $0.1 }, "a sleeper woke before its deadline")
+        #expect(woken.allSatisfy { $0.2 }, "a sleeper woke on another thread")
+    }
+
+    @Test("a cancelled sleep throws CancellationError at once, whether cancelled while asleep or before")
+    func cancelledSleep() async throws {
+        let executor = ThreadExecutor(name: "test-cancel")
+        let clock = ExecutorClock(executor)
+        let started = ContinuousClock.now
+        let sleeper = Task(executorPreference: executor) {
+            try await clock.sleep(until: clock.now.advanced(by: .seconds(3600)))
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        sleeper.cancel()
+        await #expect(throws: CancellationError.self) { try await sleeper.value }
+        #expect(ContinuousClock.now - started < .seconds(60))
+
+        let early = Task(executorPreference: executor) {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await clock.sleep(until: clock.now.advanced(by: .seconds(3600)))
+        }
+        await #expect(throws: CancellationError.self) { try await early.value }
+    }
+
     @Test("a sleeping task and continuations resumed from other threads come back to it")
     func resumptions() async {
         let executor = ThreadExecutor(name: "test")
