@@ -119,7 +119,8 @@ package final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
             }
             swap(&batch, &queue)
             pthread_mutex_unlock(lock)
-            // Resumed outside the lock: resuming enqueues the sleeper's job here.
+            // Resumed outside the lock (resuming enqueues the sleeper's job here), earliest first.
+            due.sort { $0.deadline < $1.deadline }
             for timer in due { timer.continuation.resume() }
             due.removeAll(keepingCapacity: true)
             for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }

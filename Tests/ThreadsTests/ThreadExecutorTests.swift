@@ -57,24 +57,35 @@ struct ThreadExecutorTests {
         let executor = ThreadExecutor(name: "test-timers")
         let clock = ExecutorClock(executor)
         let start = clock.now
+        struct Wake: Sendable {
+            let milliseconds: Int
+            let calledInTime: Bool
+            let notEarly: Bool
+            let onExecutor: Bool
+        }
         let woken = try await withTaskExecutorPreference(executor) {
             let executorThread = Self.currentThread()
-            return try await withThrowingTaskGroup(of: (Int, Bool, Bool).self) { group in
-                for milliseconds in [60, 20, 40, 0] {
+            return try await withThrowingTaskGroup(of: Wake.self) { group in
+                for milliseconds in [250, 100, 200, 150] {
                     group.addTask {
                         let deadline = start.advanced(by: .milliseconds(milliseconds))
+                        let calledInTime = clock.now < start.advanced(by: .milliseconds(100))
                         try await clock.sleep(until: deadline)
-                        return (milliseconds, clock.now >= deadline, Self.currentThread() == executorThread)
+                        return Wake(milliseconds: milliseconds, calledInTime: calledInTime, notEarly: clock.now >= deadline, onExecutor: Self.currentThread() == executorThread)
                     }
                 }
-                var order: [(Int, Bool, Bool)] = []
-                for try await entry in group { order.append(entry) }
+                var order: [Wake] = []
+                for try await wake in group { order.append(wake) }
                 return order
             }
         }
-        #expect(woken.map(\.0) == [0, 20, 40, 60])
-        #expect(woken.allSatisfy { $0.1 }, "a sleeper woke before its deadline")
-        #expect(woken.allSatisfy { $0.2 }, "a sleeper woke on another thread")
+        #expect(woken.allSatisfy { $0.notEarly }, "a sleeper woke before its deadline")
+        #expect(woken.allSatisfy { $0.onExecutor }, "a sleeper woke on another thread")
+        // The order is defined when every sleeper was waiting before the first deadline; a
+        // machine stalled past it (seen under a loaded CI run) may run them as they come.
+        if woken.allSatisfy({ $0.calledInTime }) {
+            #expect(woken.map(\.milliseconds) == [100, 150, 200, 250])
+        }
     }
 
     @Test("a cancelled sleep throws CancellationError at once, whether cancelled while asleep or before")
