@@ -164,6 +164,29 @@ struct CurlTransportLoopbackTests {
         }
     }
 
+    /// Submitters that find the loop already woken do not wake it again; none may be left
+    /// waiting. Bursts from many tasks at once, then from one thread back to back.
+    @Test("bursts of concurrent requests all complete: coalesced wake-ups lose no transfer")
+    func burstsComplete() async throws {
+        try await withFakeServer(handler: { request in FakeResponse(text: request.path) }) { server in
+            for round in 0..<5 {
+                let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+                    for index in 0..<40 {
+                        group.addTask {
+                            let response = try await transport.send(HTTPRequest(url: server.baseURL + "/\(round)/\(index)"))
+                            return String(decoding: response.body, as: UTF8.self)
+                        }
+                    }
+                    var all: Set<String> = []
+                    for try await body in group { all.insert(body) }
+                    return all
+                }
+                #expect(bodies == Set((0..<40).map { "/\(round)/\($0)" }))
+            }
+            #expect(server.requests.count == 200)
+        }
+    }
+
     @Test("sequential requests reuse one connection")
     func connectionReuse() async throws {
         try await withFakeServer(handler: { _ in FakeResponse(text: "x") }) { server in

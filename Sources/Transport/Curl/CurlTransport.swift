@@ -59,6 +59,9 @@ private final class CurlLoop: @unchecked Sendable {
     private struct Shared {
         var pending: [CurlTransfer] = []
         var stopping = false
+        /// A submitter has woken the loop and it has not yet taken `pending`: later submitters
+        /// need not wake it again (a cycle submits its scrapes back to back).
+        var wakePending = false
     }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
@@ -82,15 +85,16 @@ private final class CurlLoop: @unchecked Sendable {
     }
 
     func submit(_ transfer: CurlTransfer) {
-        let accepted = shared.withLock { state -> Bool in
-            if state.stopping { return false }
+        let (accepted, needsWake) = shared.withLock { state -> (Bool, Bool) in
+            if state.stopping { return (false, false) }
             state.pending.append(transfer)
-            return true
+            defer { state.wakePending = true }
+            return (true, !state.wakePending)
         }
-        if accepted {
-            wake()
-        } else {
+        if !accepted {
             transfer.finish(.failure(TransportError(.cancelled, "transport is shut down", url: transfer.request.url)))
+        } else if needsWake {
+            wake()
         }
     }
 
@@ -107,7 +111,10 @@ private final class CurlLoop: @unchecked Sendable {
     private func run() {
         while true {
             let (incoming, stopping) = shared.withLock { state in
-                defer { state.pending.removeAll() }
+                defer {
+                    state.pending.removeAll()
+                    state.wakePending = false
+                }
                 return (state.pending, state.stopping)
             }
             for transfer in incoming {
