@@ -57,6 +57,9 @@ package final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
             nextTimerID += 1
             return nextTimerID
         }
+        // A cancellation that raced the timer's firing leaves its id behind; once the handler
+        // can no longer run, nothing will look for it.
+        defer { withLock { cancelledEarly.removeAll { $0 == id } } }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let cancelled = withLock { () -> Bool in
