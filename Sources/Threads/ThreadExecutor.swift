@@ -114,7 +114,7 @@ package final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
                     }
                 }
                 if !queue.isEmpty || !due.isEmpty { break }
-                if let next = timers.map(\.deadline).min() {
+                if let next = timers.min(by: { $0.deadline < $1.deadline })?.deadline {
                     waitLocked(for: now.duration(to: next))
                 } else {
                     pthread_cond_wait(wake, lock)
