@@ -98,6 +98,10 @@ struct TextFormatParserTests {
             #expect(sample.labels.pairs.map(\.name) == sample.labels.pairs.map(\.name).sorted())
             #expect(sample.labels.pairs.first { $0.name == "l7" }?.value == "v7")
         }
+        // OpenMetrics lines carry no __name__ label, so a line without labels has no ids: after an
+        // uncached line it must not replay an older line's swaps.
+        let mixed = try OpenMetricsParser.parse(Array("a{b=\"1\",a=\"2\"} 1\nw{\(many)} 2\nx 3\n# EOF\n".utf8))
+        #expect(mixed.samples.map { $0.labels.count } == [3, 41, 1])
         for repeated in ["w{\(many),l3=\"x\"} 1\n", "w{\(many),l39=\"x\"} 1\n", "m{a=\"1\"} 1\nm{__name__=\"m\",a=\"1\"} 1\n"] {
             #expect(throws: ExpositionError.self, "\(repeated.prefix(40))") { try parse(repeated) }
         }

@@ -329,12 +329,11 @@ struct NameCache {
     /// tried before the scan.
     mutating func labelNameAndID(_ bytes: PageBytes, _ start: Int, _ end: Int, hint: Int) -> (name: String, id: Int) {
         let count = end - start
-        if hint >= 0, hint < labels.count, labels[hint].end - labels[hint].start == count, Self.same(bytes, labels[hint].start, start, count) {
-            return (labels[hint].value, hint)
+        func matches(_ id: Int) -> Bool {
+            labels[id].end - labels[id].start == count && Self.same(bytes, labels[id].start, start, count)
         }
-        for (id, entry) in labels.enumerated() where entry.end - entry.start == count && Self.same(bytes, entry.start, start, count) {
-            return (entry.value, id)
-        }
+        if labels.indices.contains(hint), matches(hint) { return (labels[hint].value, hint) }
+        if let id = labels.indices.first(where: matches) { return (labels[id].value, id) }
         let value = String(decoding: bytes[start..<end], as: UTF8.self)
         // A page has few distinct label names; cap the table so a hostile page stays linear.
         guard labels.count < 32 else { return (value, value == Labels.metricName ? LabelOrder.metricNameID : LabelOrder.uncached) }
@@ -352,15 +351,19 @@ struct LabelOrder {
 
     /// The name ids of the labels read so far on this line, in page order.
     private(set) var ids: [Int] = []
-    private var lastIDs: [Int] = []
-    private var lastSwaps: [(Int, Int)] = []
+    /// The last sorted line's ids and the swaps that sorted it, kept together: nil after a line
+    /// with an uncached name (never replayed).
+    private var last: (ids: [Int], swaps: [(Int, Int)])?
 
     mutating func begin() { ids.removeAll(keepingCapacity: true) }
 
     mutating func append(_ id: Int) { ids.append(id) }
 
     /// The id the next label had on the previous line: the name table tries it first.
-    var hint: Int { ids.count < lastIDs.count ? lastIDs[ids.count] : LabelOrder.uncached }
+    var hint: Int {
+        guard let last, ids.count < last.ids.count else { return LabelOrder.uncached }
+        return last.ids[ids.count]
+    }
 
     /// Whether a name with this id was already read on this line (only for cached ids).
     func contains(_ id: Int) -> Bool { ids.contains(id) }
@@ -368,8 +371,8 @@ struct LabelOrder {
     /// The labels of this line as a sorted set. Names are unique (the parser rejects repeats).
     mutating func sorted(_ labels: consuming [Label]) -> Labels {
         var labels = labels
-        if ids == lastIDs {
-            for (a, b) in lastSwaps { labels.swapAt(a, b) }
+        if let last, ids == last.ids {
+            for (a, b) in last.swaps { labels.swapAt(a, b) }
             return Labels(presorted: labels)
         }
         // Sort positions by name (insertion sort: a handful of labels), then turn the order into
@@ -392,12 +395,7 @@ struct LabelOrder {
             labels.swapAt(target, from)
             swaps.append((target, from))
         }
-        if ids.contains(LabelOrder.uncached) {
-            lastIDs.removeAll()
-        } else {
-            lastIDs = ids
-            lastSwaps = swaps
-        }
+        last = ids.contains(LabelOrder.uncached) ? nil : (ids, swaps)
         return Labels(unsorted: labels)
     }
 }
