@@ -57,17 +57,12 @@ package final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
             nextTimerID += 1
             return nextTimerID
         }
-        // A cancellation that raced the timer's firing leaves its id behind; once the handler
-        // can no longer run, nothing will look for it.
-        defer { withLock { cancelledEarly.removeAll { $0 == id } } }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // The cancellation flag is set before the handler runs, and the handler takes
+                // the lock: either it is seen here, or the handler finds the timer.
                 let cancelled = withLock { () -> Bool in
-                    // The handler may have run before the timer existed: it left the id behind.
-                    if let index = cancelledEarly.firstIndex(of: id) {
-                        cancelledEarly.remove(at: index)
-                        return true
-                    }
+                    if Task.isCancelled { return true }
                     timers.append(Timer(id: id, deadline: deadline, continuation: continuation))
                     return false
                 }
@@ -79,18 +74,11 @@ package final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
             }
         } onCancel: {
             let timer = withLock { () -> Timer? in
-                guard let index = timers.firstIndex(where: { $0.id == id }) else {
-                    cancelledEarly.append(id)
-                    return nil
-                }
-                return timers.remove(at: index)
+                timers.firstIndex { $0.id == id }.map { timers.remove(at: $0) }
             }
             timer?.continuation.resume(throwing: CancellationError())
         }
     }
-
-    /// Ids cancelled before their timer was registered. Guarded by `lock`.
-    private var cancelledEarly: [UInt64] = []
 
     private func withLock<T>(_ body: () -> T) -> T {
         pthread_mutex_lock(lock)
