@@ -72,26 +72,12 @@ package final class FakeHTTPServer: Sendable {
     private let state = Mutex(State())
 
     package init(handler: @escaping Handler) throws {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw FakeServerError("socket() failed: \(errno)") }
-        var one: Int32 = 1
-        setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(socketFD, 64) == 0 else {
+        let (socketFD, port) = try bindLoopbackSocket(reuseAddress: true)
+        guard listen(socketFD, 64) == 0 else {
             close(socketFD)
-            throw FakeServerError("bind/listen on 127.0.0.1 failed: \(errno)")
+            throw FakeServerError("listen on 127.0.0.1 failed: \(errno)")
         }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         listener = socketFD
         self.handler = handler
         let thread = Thread { [self] in self.acceptLoop() }

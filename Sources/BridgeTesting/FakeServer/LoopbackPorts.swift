@@ -20,7 +20,8 @@ package func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws -
     return try await body(port)
 }
 
-private func bindLoopbackSocket(reuseAddress: Bool) throws -> (socket: Int32, port: Int) {
+/// A TCP socket bound to 127.0.0.1 on a port the kernel picks, and that port.
+func bindLoopbackSocket(reuseAddress: Bool) throws -> (socket: Int32, port: Int) {
     let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard socketFD >= 0 else { throw FakeServerError("socket() failed: \(errno)") }
     var reuse: Int32 = reuseAddress ? 1 : 0
