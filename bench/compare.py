@@ -25,7 +25,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/release/scalebridge")
 BINARY_NAME = os.environ.get("BENCH_BINARY_NAME", "release build")
-SHARED = os.environ.get("SCALEBRIDGE_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
+ORACLES = os.path.join(ROOT, "Tests", "Oracles")
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
 
@@ -144,7 +144,7 @@ def measure_daemons(commands, env, seconds, rounds=1):
 
 def start_moto():
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    moto = subprocess.Popen([sys.executable, os.path.join(SHARED, "tools/moto-cloudwatch-check.py"), "--serve", "900"],
+    moto = subprocess.Popen([sys.executable, os.path.join(ORACLES, "moto-cloudwatch-check.py"), "--serve", "900"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True, start_new_session=True)
     while True:
         line = moto.stdout.readline()

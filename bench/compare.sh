@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release binary and prints scalebridge's figures next to the alternatives users would
 # otherwise pick (bench/compare.py). Needs: promtool (Debian `prometheus`), GNU time, python3 with
-# prometheus_client, boto3 and moto[server] (installed here if missing), ../shared.
+# prometheus_client, boto3 and moto[server] (installed here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for module in prometheus_client boto3; do

@@ -24,7 +24,7 @@ if [ "${1:-}" = "--test" ]; then
 fi
 
 # Python oracles, each installed only when its module is missing:
-#   botocore: the SigV4 signer (../shared/tools/sigv4-reference.py)
+#   botocore: the SigV4 signer (Tests/Oracles/sigv4-reference.py)
 #   moto: the CloudWatch fake with signature checks (moto-cloudwatch-check.py)
 #   azure-identity: Microsoft's token clients, to capture the request shapes we must match
 #   jwt (PyJWT) + cryptography: verifies our PS256/RS256 assertions

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Locates test material: the project's own fixtures and `../shared` beside the checkout.
+/// Locates test material. Everything lives inside the repository: third-party data under
+/// `Tests/Fixtures` (each with its licence and source), oracle drivers under `Tests/Oracles`.
 package enum Fixtures {
     /// The package root, found from this source file's path.
     package static let packageRoot: URL = {
@@ -9,17 +10,13 @@ package enum Fixtures {
         return url
     }()
 
-    /// `../shared`, or `SCALEBRIDGE_SHARED` when set.
-    package static let shared: URL = {
-        if let override = ProcessInfo.processInfo.environment["SCALEBRIDGE_SHARED"] {
-            return URL(fileURLWithPath: override)
-        }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }()
-
     package static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
-    package static func sharedFile(_ relative: String) -> URL { shared.appendingPathComponent(relative) }
+    /// Test data shared by several suites: `Tests/Fixtures/<relative>`.
+    package static func testData(_ relative: String) -> URL { packageRoot.appendingPathComponent("Tests/Fixtures/\(relative)") }
+
+    /// An oracle driver (a script around a reference implementation): `Tests/Oracles/<name>`.
+    package static func oracle(_ name: String) -> URL { packageRoot.appendingPathComponent("Tests/Oracles/\(name)") }
 
     package static func projectFile(_ relative: String) -> URL { packageRoot.appendingPathComponent(relative) }
 

@@ -106,7 +106,7 @@ package enum Oracle {
 
     package static var prometheusAvailable: Bool {
         which("prometheus") != nil && which("promtool") != nil
-            && FileManager.default.fileExists(atPath: Fixtures.sharedFile("tools/promql-oracle.sh").path)
+            && FileManager.default.fileExists(atPath: Fixtures.oracle("promql-oracle.sh").path)
     }
 
     /// Enabled when the oracle exists, and always in CI so that a missing oracle fails loudly.
@@ -159,7 +159,7 @@ package enum TestCertificates {
 package func runPrometheusOracle(_ arguments: [String], timeout: Duration = .seconds(180)) async throws -> ProcessOutput {
     await OracleGate.shared.acquire()
     defer { OracleGate.shared.release() }
-    let script = Fixtures.sharedFile("tools/promql-oracle.sh").path
+    let script = Fixtures.oracle("promql-oracle.sh").path
     var output = try await runProcess("bash", [script] + arguments, timeout: timeout)
     if output.status != 0, output.stderr.contains("did not become ready") {
         output = try await runProcess("bash", [script] + arguments, timeout: timeout)

@@ -82,7 +82,7 @@ struct AzureCredentialTests {
         .enabled(if: Oracle.runPythonTests("azure.identity, cryptography"))
     )
     func matchesAzureIdentity() async throws {
-        let script = Fixtures.sharedFile("tools/azure-identity-capture.py").path
+        let script = Fixtures.oracle("azure-identity-capture.py").path
         let run = try await runProcess("/usr/bin/env", ["python3", script, "--json"], timeout: .seconds(120))
         try #require(run.status == 0, "azure-identity-capture.py failed: \(run.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])

@@ -12,14 +12,14 @@ let monitoringWrite = "https://www.googleapis.com/auth/monitoring.write"
 /// A throw-away service-account key made by the shared oracle (`gcp-validate.py gen-sa`).
 func serviceAccountFile() async throws -> String {
     let path = try temporaryDirectory().appendingPathComponent("sa.json").path
-    let made = try await runProcess("/usr/bin/env", ["python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "gen-sa", path])
+    let made = try await runProcess("/usr/bin/env", ["python3", Fixtures.oracle("gcp-validate.py").path, "gen-sa", path])
     try #require(made.status == 0, "gen-sa failed: \(made.stderr)")
     return path
 }
 
 /// Runs `gcp-validate.py jwt`: google-auth and PyJWT must both accept the token.
 func validateJWT(_ token: String, key: String, audience: String) async throws -> (ok: Bool, report: String) {
-    let result = try await runProcess("/usr/bin/env", ["python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "jwt", token, "--key", key, "--audience", audience])
+    let result = try await runProcess("/usr/bin/env", ["python3", Fixtures.oracle("gcp-validate.py").path, "jwt", token, "--key", key, "--audience", audience])
     return (result.status == 0, result.stdout + result.stderr)
 }
 
@@ -50,7 +50,7 @@ struct GoogleCredentialTests {
             #expect(verdict.ok, "\(verdict.report)")
 
             // Same header and claims as google-auth's own assertion for this key (times aside).
-            let reference = try await runProcess("/usr/bin/env", ["python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "sign-jwt", "--sa", keyFile, "--scope", monitoringWrite])
+            let reference = try await runProcess("/usr/bin/env", ["python3", Fixtures.oracle("gcp-validate.py").path, "sign-jwt", "--sa", keyFile, "--scope", monitoringWrite])
             let theirs = try #require(try JSONSerialization.jsonObject(with: Data(reference.stdout.utf8)) as? [String: Any])
             let theirAssertion = try #require(theirs["assertion"] as? String)
             func comparable(_ object: [String: Any]) -> [String: String] {

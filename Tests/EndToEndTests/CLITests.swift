@@ -315,7 +315,7 @@ struct CLITests {
     func cloudWatchAgainstMoto() async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONUNBUFFERED"] = "1"
-        let moto = try ChildProcess("python3", [Fixtures.sharedFile("tools/moto-cloudwatch-check.py").path, "--serve", "120"], environment: environment)
+        let moto = try ChildProcess("python3", [Fixtures.oracle("moto-cloudwatch-check.py").path, "--serve", "120"], environment: environment)
         defer { moto.signal(SIGTERM) }
         var server: Moto? = nil
         let deadline = ContinuousClock.now + .seconds(60)

@@ -45,7 +45,7 @@ extension CLITests {
         let fake = GoogleFake()
         try await withFakeServer(handler: fake.handler) { server in
             let keyFile = try temporaryFile("sa.json", "")
-            let made = try await runProcess("/usr/bin/env", ["python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "gen-sa", keyFile])
+            let made = try await runProcess("/usr/bin/env", ["python3", Fixtures.oracle("gcp-validate.py").path, "gen-sa", keyFile])
             try #require(made.status == 0, "\(made.stderr)")
             let page = try temporaryFile("worker.prom", "queued_tasks_workers_required{queue=\"default\"} 7\nqueued_tasks_workers_required{queue=\"priority\"} 2\n")
             let state = URL(fileURLWithPath: page).deletingLastPathComponent().appendingPathComponent("state").path
@@ -81,13 +81,13 @@ extension CLITests {
             let write = try #require(server.requests.first { $0.path == "/v3/projects/oracle-test-project/timeSeries" })
             #expect(write.header("Authorization") == "Bearer ya29.e2e-1")
             let bodyFile = try temporaryFile("body.json", write.bodyText)
-            let verdict = try await runProcess("/usr/bin/env", ["python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "timeseries", bodyFile, "--quiet"])
+            let verdict = try await runProcess("/usr/bin/env", ["python3", Fixtures.oracle("gcp-validate.py").path, "timeseries", bodyFile, "--quiet"])
             #expect(verdict.status == 0, "\(verdict.stdout)\(verdict.stderr)")
             let series = try #require((try JSONSerialization.jsonObject(with: Data(write.body)) as? [String: [[String: Any]]])?["timeSeries"])
             #expect(series.count == 3)
             let assertion = try #require(server.requests.first { $0.path == "/token" }?.bodyText.split(separator: "&").first { $0.hasPrefix("assertion=") }.map { String($0.dropFirst(10)) })
             let jwt = try await runProcess("/usr/bin/env", [
-                "python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "jwt", assertion, "--key", keyFile, "--audience", "https://oauth2.googleapis.com/token",
+                "python3", Fixtures.oracle("gcp-validate.py").path, "jwt", assertion, "--key", keyFile, "--audience", "https://oauth2.googleapis.com/token",
             ])
             #expect(jwt.status == 0, "\(jwt.stdout)\(jwt.stderr)")
 

@@ -11,7 +11,7 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static func all() -> [ConformanceCase] {
-        let root = Fixtures.sharedFile("fixtures/openmetrics-conformance")
+        let root = Fixtures.testData("openmetrics-conformance")
         return Fixtures.directories(in: root).compactMap { directory in
             struct Spec: Decodable {
                 let file: String

@@ -27,7 +27,7 @@ struct PrometheusParityTests {
         var arguments: [String] = []
         if openMetrics { arguments.append("--openmetrics") }
         arguments.append(exprs.path)
-        arguments += fixtures.map { Fixtures.sharedFile("fixtures/exposition/\($0)").path }
+        arguments += fixtures.map { Fixtures.testData("exposition/\($0)").path }
         let output = try await runPrometheusOracle(arguments)
         try #require(output.status == 0, "oracle failed: \(output.stderr)")
         var result: [[String: String]: String] = [:]
@@ -47,7 +47,7 @@ struct PrometheusParityTests {
         var result: [[String: String]: String] = [:]
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for (index, fixture) in fixtures.enumerated() {
-            let bytes = try Fixtures.bytes(Fixtures.sharedFile("fixtures/exposition/\(fixture)"))
+            let bytes = try Fixtures.bytes(Fixtures.testData("exposition/\(fixture)"))
             let page = try ExpositionParser.parse(bytes, format: openMetrics ? .openMetrics : .prometheusText)
             for sample in page.samples {
                 // Prometheus refuses samples stamped far in the past (outside its head block).

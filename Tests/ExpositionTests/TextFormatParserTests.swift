@@ -15,7 +15,7 @@ struct TextFormatParserTests {
 
     @Test("the shared edge-case page: escapes, spacing, special values, timestamps, UTF-8")
     func edgeCases() throws {
-        let page = try TextFormatParser.parse(Fixtures.bytes(Fixtures.sharedFile("fixtures/exposition/edge-cases.prom")))
+        let page = try TextFormatParser.parse(Fixtures.bytes(Fixtures.testData("exposition/edge-cases.prom")))
         #expect(value(page, "weird_metric", ["path": "C:\\temp\\x", "quote": "say \"hi\"", "nl": "a\nb"]) == 1.5)
         // An empty label value means "no such label", as in Prometheus.
         #expect(value(page, "weird_metric", ["path": "/"]) == -2e-3)
@@ -126,7 +126,7 @@ struct TextFormatParserTests {
     @Test("keepingNames returns exactly the wanted metrics' samples of a full parse, and counts the rest")
     func keepingNames() throws {
         for fixture in ["edge-cases.prom", "membrane-api.prom", "code-runner-a.prom"] {
-            let bytes = try Fixtures.bytes(Fixtures.sharedFile("fixtures/exposition/\(fixture)"))
+            let bytes = try Fixtures.bytes(Fixtures.testData("exposition/\(fixture)"))
             let full = try TextFormatParser.parse(bytes)
             let names = Set(full.samples.compactMap(\.labels.name).sorted().enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
             let kept = try TextFormatParser.parse(bytes, keepingNames: names)
@@ -206,7 +206,7 @@ struct FormatNegotiationTests {
 struct OpenMetricsParserTests {
     @Test("samples, timestamps in seconds, _created kept, exemplars ignored")
     func sharedPage() throws {
-        let page = try OpenMetricsParser.parse(Fixtures.bytes(Fixtures.sharedFile("fixtures/exposition/queued-worker.openmetrics")))
+        let page = try OpenMetricsParser.parse(Fixtures.bytes(Fixtures.testData("exposition/queued-worker.openmetrics")))
         let total = try #require(page.samples.first { $0.name == "queued_tasks_processed_tasks_total" && $0.labels["worker"] == "qw-0" })
         #expect(total.value == 1027)
         #expect(page.samples.contains { $0.name == "queued_tasks_processed_tasks_created" })

@@ -35,7 +35,7 @@ func validateBody(_ body: String) async throws -> (ok: Bool, report: String) {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("ts-\(UUID().uuidString).json")
     try Data(body.utf8).write(to: file)
     defer { try? FileManager.default.removeItem(at: file) }
-    let run = try await runProcess("/usr/bin/env", ["python3", Fixtures.sharedFile("tools/gcp-validate.py").path, "timeseries", file.path, "--quiet"])
+    let run = try await runProcess("/usr/bin/env", ["python3", Fixtures.oracle("gcp-validate.py").path, "timeseries", file.path, "--quiet"])
     return (run.status == 0, run.stdout + run.stderr)
 }
 

@@ -38,7 +38,7 @@ struct PrometheusParityTests {
         var samples: [Sample] = []
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for (index, fixture) in fixtures.enumerated() {
-            let page = try TextFormatParser.parse(Fixtures.bytes(Fixtures.sharedFile("fixtures/exposition/\(fixture)")))
+            let page = try TextFormatParser.parse(Fixtures.bytes(Fixtures.testData("exposition/\(fixture)")))
             let instance = "t\(index + 1)"
             for sample in page.samples {
                 // Prometheus refuses samples stamped outside its head block.
@@ -65,7 +65,7 @@ struct PrometheusParityTests {
             arguments += [file.path, Self.backfillFixture.path]
         } else {
             arguments.append(file.path)
-            arguments += Self.fixtures.map { Fixtures.sharedFile("fixtures/exposition/\($0)").path }
+            arguments += Self.fixtures.map { Fixtures.testData("exposition/\($0)").path }
         }
         let output = try await runPrometheusOracle(arguments)
         try #require(output.status == 0, "oracle failed: \(output.stderr)")

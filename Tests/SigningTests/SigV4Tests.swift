@@ -4,7 +4,7 @@ import Testing
 
 @testable import Signing
 
-/// One case of AWS's aws-sig-v4-test-suite as copied in ../shared/reference/sigv4-vectors.
+/// One case of AWS's aws-sig-v4-test-suite as copied in Tests/Fixtures/sigv4-vectors.
 struct SigV4Vector: Sendable, CustomTestStringConvertible {
     var name: String
     var method: String
@@ -16,7 +16,7 @@ struct SigV4Vector: Sendable, CustomTestStringConvertible {
     var authz: String
     var testDescription: String { name }
 
-    static let directory = Fixtures.sharedFile("reference/sigv4-vectors")
+    static let directory = Fixtures.testData("sigv4-vectors")
 
     static func all() -> [SigV4Vector] {
         Fixtures.directories(in: directory).compactMap { folder in
@@ -105,7 +105,7 @@ struct SigV4Tests {
 /// The same requests signed by botocore (`sigv4-reference.py`, pinned clock) and by us.
 enum BotocoreOracle {
     static var available: Bool {
-        FileManager.default.fileExists(atPath: Fixtures.sharedFile("tools/sigv4-reference.py").path)
+        FileManager.default.fileExists(atPath: Fixtures.oracle("sigv4-reference.py").path)
     }
 }
 
@@ -163,7 +163,7 @@ struct SigV4BotocoreTests {
         let bodyFile = directory.appendingPathComponent("body")
         try Data(testCase.body.utf8).write(to: bodyFile)
         var arguments = [
-            Fixtures.sharedFile("tools/sigv4-reference.py").path, "--method", testCase.method, "--url", testCase.url, "--body-file", bodyFile.path,
+            Fixtures.oracle("sigv4-reference.py").path, "--method", testCase.method, "--url", testCase.url, "--body-file", bodyFile.path,
             "--region", testCase.region, "--service", testCase.service, "--access-key", credentials.accessKeyID,
             "--secret-key", credentials.secretAccessKey, "--timestamp", "20150830T123600Z", "--json",
         ]
