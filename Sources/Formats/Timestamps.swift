@@ -36,7 +36,8 @@ package struct CivilTime: Sendable, Equatable {
 
     /// Seconds since 1970-01-01T00:00:00Z; nil when a field is out of range.
     package var unixSeconds: Int64? {
-        guard (1...12).contains(month), (1...CivilTime.days(inMonth: month, of: year)).contains(day), (0...23).contains(hour),
+        // Four-digit years only (RFC 3339, IMF-fixdate): a remote year of 10^17 must not overflow.
+        guard (0...9999).contains(year), (1...12).contains(month), (1...CivilTime.days(inMonth: month, of: year)).contains(day), (0...23).contains(hour),
             (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
         let y = month <= 2 ? year - 1 : year

@@ -148,4 +148,42 @@ struct RetryAfterTests {
         #expect(parse(["Retry-After": "soon"]) == nil)
         #expect(parse([:]) == nil)
     }
+
+    static func parse(_ name: String, _ value: String) -> Duration? {
+        RetryAfter.parse({ $0.lowercased() == name.lowercased() ? value : nil }, now: Date(timeIntervalSince1970: 1_784_000_000))
+    }
+
+    /// Measured: `Retry-After: inf` (and 1e20, 99999999999999999999999, the same in
+    /// retry-after-ms) killed `once` with SIGILL in `Int64(...)`.
+    @Test(
+        "absurd hints are capped at the ceiling, never a trap",
+        arguments: ["inf", "Infinity", "+inf", "1e20", "99999999999999999999999", "1e308", "9223372036854775807", "Fri, 31 Dec 9999 23:59:59 GMT", "Sun, 06 Nov 99999999999999999 08:49:37 GMT"]
+    )
+    func absurd(_ value: String) {
+        for name in ["Retry-After", "retry-after-ms", "x-ms-retry-after-ms"] {
+            if let hint = Self.parse(name, value) {
+                #expect(hint >= .zero && hint <= RetryAfter.ceiling, "\(name): \(value) gave \(hint)")
+            }
+        }
+        #expect(Self.parse("Retry-After", "1e20") == RetryAfter.ceiling)
+    }
+
+    @Test("negative and not-a-number hints are ignored", arguments: ["-1", "-inf", "nan", "NaN", "-0.5"])
+    func ignored(_ value: String) {
+        for name in ["Retry-After", "retry-after-ms", "x-ms-retry-after-ms"] { #expect(Self.parse(name, value) == nil, "\(name): \(value)") }
+    }
+
+    @Test("property: any double's text, any HTTP date's fields: nil or a hint within [0, ceiling]")
+    func property() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let number = Double(bitPattern: generator.next())
+            let date = "Sun, \(Int.random(in: -99...99, using: &generator)) Nov \(Int.random(in: Int.min...Int.max, using: &generator)) \(Int.random(in: -5...99)):\(Int.random(in: 0...99)):\(Int.random(in: 0...99)) GMT"
+            for name in ["Retry-After", "retry-after-ms"] {
+                for value in ["\(number)", date] {
+                    if let hint = Self.parse(name, value) { #expect(hint >= .zero && hint <= RetryAfter.ceiling, "\(name): \(value)") }
+                }
+            }
+        }
+    }
 }
