@@ -126,7 +126,9 @@ package struct ScalingController: Sendable {
     ///   - signal: the signal's value this tick, or nil when it is missing.
     ///   - current: the platform's current count (read just before deciding).
     ///   - now: milliseconds since the epoch.
-    package func decide(signal: Double?, current: Int, now: Int64, state: inout ScalingState) -> ScalingDecision {
+    package func decide(signal: Double?, current reported: Int, now: Int64, state: inout ScalingState) -> ScalingDecision {
+        // The platform's count is remote data: an absurd one must not overflow the arithmetic.
+        let current = min(max(reported, 0), Self.largestCount)
         let keep = max(policy.scaleUp.stabilization, policy.scaleDown.stabilization)
         state.recommendations.removeAll { $0.time <= now - keep }
         let longestPeriod = (policy.scaleUp.rules + policy.scaleDown.rules).map(\.period).max() ?? 0
@@ -160,7 +162,7 @@ package struct ScalingController: Sendable {
             why = "within the \(Int(policy.tolerance * 100)) % tolerance"
         } else {
             // The epsilon keeps 10.000000000002 from becoming 11.
-            recommendation = Int((exact - 1e-9).rounded(.up))
+            recommendation = Self.ceiling(exact - 1e-9)
             why = "ceil(\(Self.format(exact))) = \(recommendation)"
         }
         let bounded = clamp(recommendation)
@@ -208,8 +210,8 @@ package struct ScalingController: Sendable {
             let added = state.changes.filter { $0.time > now - rule.period && $0.value > 0 }.reduce(0) { $0 + $1.value }
             let start = current - added
             switch rule.kind {
-            case .pods: return start + rule.value
-            case .percent: return Int((Double(start) * (1 + Double(rule.value) / 100)).rounded(.up))
+            case .pods: return start.addingReportingOverflow(rule.value).overflow ? Int.max : start + rule.value
+            case .percent: return Self.ceiling(Double(start) * (1 + Double(rule.value) / 100))
             }
         }
         return behavior.select == .max ? limits.max()! : limits.min()!
@@ -222,12 +224,24 @@ package struct ScalingController: Sendable {
             let removed = state.changes.filter { $0.time > now - rule.period && $0.value < 0 }.reduce(0) { $0 - $1.value }
             let start = current + removed
             switch rule.kind {
-            case .pods: return start - rule.value
-            case .percent: return Int((Double(start) * (1 - Double(rule.value) / 100)).rounded(.up))
+            case .pods: return start.subtractingReportingOverflow(rule.value).overflow ? Int.min : start - rule.value
+            case .percent: return Self.ceiling(Double(start) * (1 - Double(rule.value) / 100))
             }
         }
         // The largest change downwards is the smallest limit.
         return behavior.select == .max ? limits.min()! : limits.max()!
+    }
+
+    /// Counts beyond this are treated as this (no platform runs 2^40 instances).
+    static let largestCount = 1 << 40
+
+    /// ceil(x) as an Int, saturating: the signal is app data and may be any double.
+    static func ceiling(_ x: Double) -> Int {
+        let up = x.rounded(.up)
+        if up.isNaN { return 0 }
+        if up >= 9.2e18 { return Int.max }
+        if up <= -9.2e18 { return Int.min }
+        return Int(up)
     }
 
     static func format(_ value: Double) -> String {

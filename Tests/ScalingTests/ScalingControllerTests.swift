@@ -105,3 +105,42 @@ struct ScalingControllerTests {
 }
 
 import Foundation
+
+@Suite("Scaling controller over absurd input")
+struct ScalingControllerAbsurdInputTests {
+    /// Measured: a signal ÷ target ≥ 9.2e18 trapped in `Int(...)` before the clamp and stopped
+    /// the Cloud Run scaler. Every finite or non-finite signal and platform count must give a
+    /// decision within [min, max].
+    static let signals: [Double] = [.infinity, -.infinity, .nan, 1e308, -1e308, 9.3e18, 1e19, -1, 0, .greatestFiniteMagnitude, .leastNonzeroMagnitude]
+
+    @Test("any signal, either mode, tiny targets: a decision within the bounds, never a trap", arguments: signals)
+    func absurdSignals(signal: Double) {
+        for mode in [ScalingPolicy.Mode.perInstance(target: 1e-300), .perInstance(target: 5), .ratio(target: 1e-300), .ratio(target: 0.7)] {
+            for current in [0, 1, 7, Int.max / 2, Int.max] {
+                var state = ScalingState()
+                let controller = ScalingController(policy: ScalingPolicy(mode: mode, minInstances: 1, maxInstances: 40))
+                let decision = controller.decide(signal: signal, current: current, now: 1_800_000_000_000, state: &state)
+                if signal.isFinite {
+                    #expect((1...40).contains(decision.desired), "signal \(signal), current \(current), \(mode)")
+                } else {
+                    // Not a number is missing data: hold (an absurd platform count is read as at most 2^40).
+                    #expect(decision.action == .missing && decision.desired == min(current, ScalingController.largestCount))
+                }
+            }
+        }
+    }
+
+    @Test("random bit patterns as signals and random platform counts: always within the bounds")
+    func property() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let signal = Double(bitPattern: generator.next())
+            let current = Int.random(in: Int.min...Int.max, using: &generator)
+            var state = ScalingState()
+            let controller = ScalingController(policy: ScalingPolicy(mode: Bool.random() ? .perInstance(target: 3) : .ratio(target: 0.5), minInstances: 0, maxInstances: 100))
+            let decision = controller.decide(signal: signal, current: current, now: 1_800_000_000_000, state: &state)
+            let held = min(max(current, 0), ScalingController.largestCount)
+            #expect(signal.isFinite ? (0...100).contains(decision.desired) : decision.desired == held, "signal \(signal), current \(current)")
+        }
+    }
+}
