@@ -53,6 +53,21 @@ struct ParserTests {
         #expect(throws: QueryError.self) { try CompiledQuery(text) }
     }
 
+    /// Measured: milliseconds that overflow Int64 trapped in the lexer (SIGILL in `query` and
+    /// in `check`). They must be refused with a located error, like `x[9223372036854775s]`.
+    @Test(
+        "a duration whose milliseconds overflow is a located error, not a crash",
+        arguments: ["x[999999999999999999s]", "x offset 999999999999999999s", "999999999999999999s", "rate(x[9999999999999999999y])", "x[106751991167w300d]", "x[5m99999999999999999m]"]
+    )
+    func durationOverflow(_ text: String) {
+        do {
+            _ = try CompiledQuery(text)
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.column > 0, "\(text): \(error)")
+        }
+    }
+
     @Test("a selector with no matching series is empty, not zero")
     func emptyIsEmpty() throws {
         #expect(try evaluate("sum(missing)") == .vector([]))

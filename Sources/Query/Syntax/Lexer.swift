@@ -153,7 +153,9 @@ struct Lexer {
             while let c = peek(), isDigit(c) {
                 let digitsStart = index
                 while let d = peek(), isDigit(d) { index += 1 }
-                let amount = Int64(String(String.UnicodeScalarView(scalars[digitsStart..<index]))) ?? 0
+                guard let amount = Int64(String(String.UnicodeScalarView(scalars[digitsStart..<index]))) else {
+                    throw QueryError(.syntax, "duration is too large", column: start + 1, length: index - start)
+                }
                 let unitStart = index
                 while let u = peek(), ["s", "m", "h", "d", "w", "y"].contains(u) { index += 1 }
                 let unit = String(String.UnicodeScalarView(scalars[unitStart..<index]))
@@ -168,7 +170,12 @@ struct Lexer {
                 case "y": factor = 31_536_000_000
                 default: throw QueryError(.syntax, "bad duration unit '\(unit)'", column: unitStart + 1, length: max(1, index - unitStart))
                 }
-                total += amount * factor
+                let (part, overflowA) = amount.multipliedReportingOverflow(by: factor)
+                let (sum, overflowB) = total.addingReportingOverflow(part)
+                guard !overflowA, !overflowB else {
+                    throw QueryError(.syntax, "duration is too large", column: start + 1, length: index - start)
+                }
+                total = sum
             }
             return Token(kind: .duration(total), column: start + 1, length: index - start)
         }
