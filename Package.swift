@@ -74,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "Sinks",
-            dependencies: ["Formats", "Exposition", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["Formats", "Exposition", "Transport", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
         .target(
             name: "CloudWatch",
@@ -208,7 +208,7 @@ let package = Package(
             dependencies: [
                 "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "BridgeTesting", "Config", "MetricsEndpoint",
                 .product(name: "Logging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(

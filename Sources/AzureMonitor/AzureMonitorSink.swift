@@ -172,7 +172,7 @@ package struct AzureMonitorSink: MetricSink {
         do {
             response = try await transport.send(request)
         } catch {
-            throw SinkError(.network, "Azure Monitor unreachable: \(error.message)", retryable: true)
+            throw SinkError(error, service: "Azure Monitor")
         }
         guard !response.isSuccess else { return }
         throw AzureMonitorErrors.map(status: response.status, body: response.body, settings: settings, retryAfter: RetryAfter.parse(response.header, now: now()))

@@ -101,22 +101,24 @@ package enum Assembly {
     }
 
     static func targetFor(_ target: TargetConfig, url: String, config: BridgeConfig) -> ScrapeTarget {
-            ScrapeTarget(
-                name: target.name,
-                url: url,
-                headers: target.headers.map { HTTPHeader($0.name, $0.value.reveal()) },
-                timeout: target.timeout ?? config.scrape.timeout,
-                maxBodyBytes: config.scrape.maxBodyBytes,
-                verifyTLS: !target.tls.insecureSkipVerify,
-                caFile: target.tls.caFile,
-                format: {
-                    switch target.format {
-                    case .auto: .auto
-                    case .prometheus: .prometheus
-                    case .openmetrics: .openMetrics
-                    }
-                }()
-            )
+        var scrape = ScrapeTarget(
+            name: target.name,
+            url: url,
+            headers: target.headers.map { HTTPHeader($0.name, $0.value.reveal()) },
+            timeout: target.timeout ?? config.scrape.timeout,
+            maxBodyBytes: config.scrape.maxBodyBytes,
+            verifyTLS: !target.tls.insecureSkipVerify,
+            caFile: target.tls.caFile,
+            format: {
+                switch target.format {
+                case .auto: .auto
+                case .prometheus: .prometheus
+                case .openmetrics: .openMetrics
+                }
+            }()
+        )
+        scrape.redirects = target.followRedirects ? .any : .sameHost
+        return scrape
     }
 
     package static func sinks(

@@ -205,12 +205,12 @@ package struct CloudRunSink: MetricSink {
         var request = HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) })
         request.options.timeout = .seconds(15)
         request.options.maxBodyBytes = 4 << 20
-        request.options.followRedirects = false
+        request.options.redirects = .none
         let response: HTTPResponse
         do {
             response = try await transport.send(request)
         } catch {
-            throw SinkError(.network, "Cloud Run Admin API unreachable: \(error.message)", retryable: true)
+            throw SinkError(error, service: "Cloud Run Admin API")
         }
         if response.status == 401 {
             await tokens.invalidate()

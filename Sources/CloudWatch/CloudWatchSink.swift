@@ -136,7 +136,7 @@ package struct CloudWatchSink: MetricSink {
         do {
             response = try await transport.send(request)
         } catch {
-            throw SinkError(.network, "CloudWatch unreachable: \(error.message)", retryable: true)
+            throw SinkError(error, service: "CloudWatch")
         }
         guard !response.isSuccess else { return }
         throw CloudWatchErrors.map(status: response.status, body: response.body, namespace: settings.namespace, retryAfter: RetryAfter.parse(response.header))

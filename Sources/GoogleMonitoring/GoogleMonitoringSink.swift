@@ -240,7 +240,7 @@ package struct GoogleMonitoringSink: MetricSink {
         do {
             response = try await transport.send(request)
         } catch {
-            throw Failure(error: SinkError(.network, "Cloud Monitoring unreachable: \(error.message)", retryable: true))
+            throw Failure(error: SinkError(error, service: "Cloud Monitoring"))
         }
         guard !response.isSuccess else { return }
         let error = GoogleAPIErrors.map(status: response.status, body: response.body, retryAfter: RetryAfter.parse(response.header), service: "Cloud Monitoring", permission: "roles/monitoring.metricWriter on project \(settings.projectID)", notFound: "check the project id")

@@ -21,6 +21,8 @@ package struct ScrapeTarget: Sendable {
     package var verifyTLS: Bool
     package var caFile: String?
     package var format: Format
+    /// `.sameHost` unless the target's config says `follow_redirects: true` (`.any`).
+    package var redirects: RedirectPolicy = .sameHost
 
     package init(name: String, url: String, headers: [HTTPHeader] = [], timeout: Duration = .seconds(5), maxBodyBytes: Int = 10 << 20, verifyTLS: Bool = true, caFile: String? = nil, format: Format = .auto) {
         self.name = name

@@ -95,6 +95,8 @@ package struct Scraper: Sendable {
         request.options.maxBodyBytes = target.maxBodyBytes
         request.options.verifyTLS = target.verifyTLS
         request.options.caFile = target.caFile
+        request.options.redirects = target.redirects
+        request.options.allowFile = true
         let response: HTTPResponse
         do {
             response = try await transport.send(request)

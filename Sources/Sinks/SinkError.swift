@@ -1,6 +1,8 @@
+import Transport
+
 /// A failed publish. Retryable errors may succeed later; permanent ones need an operator.
 package struct SinkError: Error, Sendable, Equatable, CustomStringConvertible {
-    package enum Code: String, Sendable {
+    package enum Code: String, Sendable, CaseIterable {
         case network, throttled, server, auth, invalid, io
     }
 
@@ -21,4 +23,15 @@ package struct SinkError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     package var description: String { message }
+}
+
+extension SinkError {
+    /// A request that got no usable answer. Retryable, except a redirect: credentials never
+    /// follow one, so only a corrected endpoint helps.
+    package init(_ error: TransportError, service: String) {
+        switch error.code {
+        case .redirect: self.init(.invalid, "\(service) \(error.message)", retryable: false)
+        default: self.init(.network, "\(service) unreachable: \(error.message)", retryable: true)
+        }
+    }
 }

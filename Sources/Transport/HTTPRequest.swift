@@ -18,8 +18,8 @@ package struct HTTPHeader: Sendable, Equatable {
     }
 }
 
-/// Per-request limits and security settings. Defaults are safe: TLS verified, redirects
-/// followed at most 5 times, bodies capped at 10 MiB.
+/// Per-request limits and security settings. Defaults are safe: TLS verified, no redirects,
+/// no `file://`, bodies capped at 10 MiB.
 package struct RequestOptions: Sendable, Equatable {
     /// Time allowed to establish the connection (TCP + TLS).
     package var connectTimeout: Duration = .seconds(5)
@@ -31,8 +31,11 @@ package struct RequestOptions: Sendable, Equatable {
     package var verifyTLS: Bool = true
     /// Extra CA bundle (PEM) to trust.
     package var caFile: String? = nil
-    package var followRedirects: Bool = true
+    /// Which redirects are followed (at most `maxRedirects`); see `RedirectPolicy`.
+    package var redirects: RedirectPolicy = .none
     package var maxRedirects: Int = 5
+    /// `file://` URLs: only scrape targets read files.
+    package var allowFile: Bool = false
     /// Compress the request body with gzip and send `Content-Encoding: gzip`.
     package var gzipBody: Bool = false
     /// Connect directly whatever the proxy variables say (instance metadata endpoints: a proxy
@@ -48,7 +51,7 @@ package struct RequestOptions: Sendable, Equatable {
         options.timeout = timeout
         options.connectTimeout = min(timeout, .seconds(5))
         options.maxBodyBytes = 1 << 20
-        options.followRedirects = false
+        options.redirects = .none
         return options
     }
 }
@@ -84,6 +87,8 @@ package struct HTTPResponse: Sendable {
     /// The URL that produced this response, after redirects.
     package var effectiveURL: String
     package var redirectCount: Int
+    /// Where a 3xx answer points, resolved against the request URL (libcurl's `REDIRECT_URL`).
+    package var redirectURL: String? = nil
 
     package init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = [], effectiveURL: String = "", redirectCount: Int = 0) {
         self.status = status

@@ -14,6 +14,8 @@ package struct TransportError: Error, Sendable, Equatable, CustomStringConvertib
         case tls
         case bodyTooLarge = "body_too_large"
         case tooManyRedirects = "too_many_redirects"
+        /// A redirect the request's `RedirectPolicy` does not allow.
+        case redirect
         case file
         case proxy
         case cancelled

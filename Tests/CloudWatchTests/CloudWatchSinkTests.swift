@@ -153,6 +153,27 @@ struct CloudWatchLoopbackTests {
         }
     }
 
+    /// Measured: a 307 to another host re-sent the signed request there, session token
+    /// included, and the cycle reported success.
+    @Test("a 307 to another host: nothing reaches it, the publish fails permanently and names the Location")
+    func redirectIsRefused() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "<PutMetricDataResponse/>") }) { other in
+            try await withFakeServer(handler: { _ in FakeResponse(status: 307, headers: [("Location", other.baseURL + "/")]) }) { server in
+                var settings = CloudWatchSink.Settings(namespace: "Membrane", region: "eu-west-1")
+                settings.endpoint = server.baseURL + "/"
+                let withToken = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret", sessionToken: "session-token-must-not-leak")
+                let cw = CloudWatchSink(settings: settings, credentials: StaticCredentialProvider(withToken), transport: CurlTransport(environment: [:]), logger: Logger(label: "test"), now: { fixedDate })
+                let error = await #expect(throws: SinkError.self) {
+                    try await cw.publish(Publication(timestamp: 1_700_000_000_000, points: [SignalPoint(signal: "S", labels: Labels(), value: 1)]))
+                }
+                #expect(error?.retryable == false)
+                #expect(error?.message.contains(other.baseURL) == true)
+                #expect(server.requests.first?.header("X-Amz-Security-Token") == "session-token-must-not-leak")
+                #expect(other.requests.isEmpty, "the signed request and its token went to another host")
+            }
+        }
+    }
+
     @Test("a throttled answer becomes a retryable error with Retry-After")
     func throttled() async throws {
         try await withFakeServer(handler: { _ in

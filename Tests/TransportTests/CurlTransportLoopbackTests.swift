@@ -111,14 +111,87 @@ struct CurlTransportLoopbackTests {
             default: FakeResponse(status: 302, headers: [("Location", "/loop")])
             }
         }) { server in
-            let response = try await transport.send(HTTPRequest(url: server.baseURL + "/old"))
+            var request = HTTPRequest(url: server.baseURL + "/old")
+            request.options.redirects = .sameHost
+            let response = try await transport.send(request)
             #expect(response.status == 200)
             #expect(String(decoding: response.body, as: UTF8.self) == "arrived")
             #expect(response.redirectCount == 1)
             #expect(response.effectiveURL.hasSuffix("/new"))
-            let error = await #expect(throws: TransportError.self) { try await transport.send(HTTPRequest(url: server.baseURL + "/loop")) }
+            request.url = server.baseURL + "/loop"
+            let error = await #expect(throws: TransportError.self) { try await transport.send(request) }
             #expect(error?.code == .tooManyRedirects)
         }
+    }
+
+    @Test("a request that carries credentials never follows a redirect: the error names the Location, the other host hears nothing")
+    func credentialedRequestsNeverFollow() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "stolen") }) { other in
+            try await withFakeServer(handler: { _ in FakeResponse(status: 307, headers: [("Location", other.baseURL + "/collect?x=1")]) }) { server in
+                var request = HTTPRequest(method: .post, url: server.baseURL + "/", headers: [HTTPHeader("X-Amz-Security-Token", "secret-token")], body: Array("a=1".utf8))
+                request.options = .cloudAPI(timeout: .seconds(5))
+                let error = await #expect(throws: TransportError.self) { try await transport.send(request) }
+                #expect(error?.code == .redirect)
+                #expect(error?.message.contains(other.baseURL + "/collect") == true)
+                #expect(error?.message.contains("x=1") == false, "the Location's query is redacted")
+                #expect(other.requests.isEmpty)
+            }
+        }
+    }
+
+    @Test("the default follows only to the same host: another host is an error, and https never goes to http")
+    func sameHostOnly() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "elsewhere") }) { other in
+            try await withFakeServer(handler: { request in
+                switch request.path {
+                case "/here": FakeResponse(status: 302, headers: [("Location", "/there")])
+                case "/there": FakeResponse(text: "arrived")
+                default: FakeResponse(status: 301, headers: [("Location", other.baseURL + "/metrics")])
+                }
+            }) { server in
+                var request = HTTPRequest(url: server.baseURL + "/here", headers: [HTTPHeader("Authorization", "Bearer t")])
+                request.options.redirects = .sameHost
+                let local = try await transport.send(request)
+                #expect(String(decoding: local.body, as: UTF8.self) == "arrived")
+                #expect(server.requests.last?.header("Authorization") == "Bearer t", "same host: headers are kept")
+                request.url = server.baseURL + "/away"
+                let error = await #expect(throws: TransportError.self) { try await transport.send(request) }
+                #expect(error?.code == .redirect)
+                #expect(error?.message.contains("follow_redirects") == true)
+                #expect(other.requests.isEmpty)
+            }
+        }
+        #expect(RedirectPolicy.sameHost.allows(from: "https://a.example:443/x", to: "http://a.example/x") == false)
+        #expect(RedirectPolicy.any.allows(from: "https://a.example/x", to: "http://b.example/x") == false)
+        #expect(RedirectPolicy.sameHost.allows(from: "http://a.example/x", to: "https://a.example:8443/y") == true)
+        #expect(RedirectPolicy.sameHost.allows(from: "http://A.example:80/x", to: "http://a.example/y") == true)
+        #expect(RedirectPolicy.sameHost.allows(from: "http://a.example/x", to: "http://a.example.evil/y") == false)
+        #expect(RedirectPolicy.sameHost.allows(from: "http://a.example/x", to: "http://a.example@evil/y") == false)
+    }
+
+    @Test("follow_redirects: true follows to another host but drops every header the config set")
+    func anyHostDropsHeaders() async throws {
+        try await withFakeServer(handler: { _ in FakeResponse(text: "elsewhere") }) { other in
+            try await withFakeServer(handler: { _ in FakeResponse(status: 302, headers: [("Location", other.baseURL + "/metrics")]) }) { server in
+                var request = HTTPRequest(url: server.baseURL + "/", headers: [HTTPHeader("Accept", "text/plain"), HTTPHeader("Authorization", "Bearer t"), HTTPHeader("X-Scope-OrgID", "team-a")])
+                request.options.redirects = .any
+                let response = try await transport.send(request)
+                #expect(String(decoding: response.body, as: UTF8.self) == "elsewhere")
+                #expect(response.redirectCount == 1)
+                let arrived = try #require(other.requests.first)
+                #expect(arrived.header("Authorization") == nil && arrived.header("X-Scope-OrgID") == nil)
+                #expect(arrived.header("Accept") == "text/plain")
+            }
+        }
+    }
+
+    @Test("file:// is refused unless the request allows it (only scrape targets do)")
+    func fileOnlyWhenAllowed() async throws {
+        let error = await #expect(throws: TransportError.self) { try await transport.send(HTTPRequest(url: "file:///etc/hostname")) }
+        #expect(error?.code == .invalidURL)
+        var allowed = HTTPRequest(url: "file:///etc/hostname")
+        allowed.options.allowFile = true
+        #expect(try await transport.send(allowed).status == 200)
     }
 
     @Test("a refused connection is reported as connect")
@@ -219,11 +292,14 @@ struct CurlTransportLoopbackTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("page.prom")
         try Data("up 1\n".utf8).write(to: file)
-        let response = try await transport.send(HTTPRequest(url: file.absoluteString))
+        var request = HTTPRequest(url: file.absoluteString)
+        request.options.allowFile = true
+        let response = try await transport.send(request)
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == "up 1\n")
         let error = await #expect(throws: TransportError.self) {
-            try await transport.send(HTTPRequest(url: directory.appendingPathComponent("missing.prom").absoluteString))
+            request.url = directory.appendingPathComponent("missing.prom").absoluteString
+            return try await transport.send(request)
         }
         #expect(error?.code == .file)
     }

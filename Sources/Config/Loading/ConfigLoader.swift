@@ -10,7 +10,7 @@ import YAML
 package enum ConfigKeys {
     package static let top = ["scrape", "targets", "signals", "sinks", "state_dir", "listen"]
     package static let scrape = ["interval", "timeout", "max_body_bytes"]
-    package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format"]
+    package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects"]
     package static let tls = ["insecure_skip_verify", "ca_file"]
     package static let signal = [
         "name", "expr", "buffer", "min", "max", "round", "labels", "on_empty", "on_target_down", "fallback", "fallback_after", "max_age",
@@ -224,8 +224,12 @@ package enum ConfigLoader {
         }
         var format = PageFormat.auto
         if let entry = entries["format"] { format = reader.choice(entry.value, "\(path).format", as: PageFormat.self) ?? .auto }
+        var followRedirects = false
+        if let entry = entries["follow_redirects"] { followRedirects = reader.bool(entry.value, "\(path).follow_redirects") ?? false }
         guard let name, urlsValid else { return nil }
-        return TargetConfig(name: name, urls: urls, headers: headers, timeout: timeout, tls: tls, format: format, location: reader.location(node))
+        var target = TargetConfig(name: name, urls: urls, headers: headers, timeout: timeout, tls: tls, format: format, location: reader.location(node))
+        target.followRedirects = followRedirects
+        return target
     }
 
     /// Accepts http(s):// and file:// URLs, and `file:relative/path` resolved against the

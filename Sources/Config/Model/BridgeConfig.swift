@@ -59,6 +59,9 @@ package struct TargetConfig: Sendable {
     package var timeout: Duration?
     package var tls: TLSSettings
     package var format: PageFormat
+    /// Follow redirects to other hosts too (never https to http; headers are dropped on a
+    /// change of host). Default false: same host only.
+    package var followRedirects = false
     package var location: SourceLocation
 
     package init(name: String, urls: [String], headers: [(name: String, value: Secret)] = [], timeout: Duration? = nil, tls: TLSSettings = TLSSettings(), format: PageFormat = .auto, location: SourceLocation) {

@@ -89,7 +89,7 @@ package struct AzureManagedIdentityProvider: TokenProvider {
         var request = HTTPRequest(url: url + (url.contains("?") ? "&" : "?") + FormEncoding.encode(query), headers: headers + [HTTPHeader("Accept", "application/json")])
         // The identity endpoint is local or link-local: never via a proxy, never redirected.
         request.options.bypassProxy = true
-        request.options.followRedirects = false
+        request.options.redirects = .none
         request.options.connectTimeout = .seconds(2)
         request.options.timeout = .seconds(10)
         request.options.maxBodyBytes = 64 << 10

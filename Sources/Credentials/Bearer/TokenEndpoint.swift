@@ -35,7 +35,7 @@ package struct TokenEndpoint: Sendable {
         )
         request.options.timeout = .seconds(10)
         request.options.maxBodyBytes = 64 << 10
-        request.options.followRedirects = false
+        request.options.redirects = .none
         var lastError = CredentialError(.network, provider: provider, "\(service) unreachable")
         for attempt in 1...3 {
             if attempt > 1 { try? await Task.sleep(for: delay(attempt)) }

@@ -156,7 +156,7 @@ package struct GoogleMetadataProvider: TokenProvider {
     func get(_ path: String) async throws(CredentialError) -> HTTPResponse {
         var request = HTTPRequest(url: base + path, headers: [HTTPHeader("Metadata-Flavor", "Google")])
         request.options.bypassProxy = true
-        request.options.followRedirects = false
+        request.options.redirects = .none
         request.options.connectTimeout = .seconds(3)
         request.options.timeout = .seconds(5)
         request.options.maxBodyBytes = 64 << 10

@@ -66,10 +66,9 @@ final class CurlTransfer: @unchecked Sendable {
         // callbacks instead of ~6 (−7 % CPU per `run` tick side by side, +170 KiB resident).
         check(CCurlShim_setopt_long(handle, CURLOPT_BUFFERSIZE, 64 << 10))
         if CurlTransfer.verbose { check(CCurlShim_setopt_long(handle, CURLOPT_VERBOSE, 1)) }
-        check(CCurlShim_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https,file"))
-        check(CCurlShim_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
-        check(CCurlShim_setopt_long(handle, CURLOPT_FOLLOWLOCATION, options.followRedirects ? 1 : 0))
-        check(CCurlShim_setopt_long(handle, CURLOPT_MAXREDIRS, options.maxRedirects))
+        check(CCurlShim_setopt_string(handle, CURLOPT_PROTOCOLS_STR, options.allowFile ? "http,https,file" : "http,https"))
+        // CurlTransport follows redirects itself, one checked hop at a time (RedirectPolicy).
+        check(CCurlShim_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
         check(CCurlShim_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout.milliseconds)))
         check(CCurlShim_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(options.timeout.milliseconds)))
         check(CCurlShim_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, options.verifyTLS ? 1 : 0))
@@ -154,21 +153,15 @@ final class CurlTransfer: @unchecked Sendable {
         }
         var status = 0
         CCurlShim_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        var redirects = 0
-        CCurlShim_getinfo_long(handle, CURLINFO_REDIRECT_COUNT, &redirects)
         var effective: UnsafePointer<CChar>? = nil
         CCurlShim_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
         let effectiveURL = effective.map { String(cString: $0) } ?? request.url
         if status == 0 && effectiveURL.utf8.prefix(5).map({ $0 | 0x20 }).elementsEqual("file:".utf8) { status = 200 }
-        if request.options.followRedirects, (300..<400).contains(status), headers.contains(where: { $0.name.lowercased() == "location" }),
-            redirects >= request.options.maxRedirects
-        {
-            finish(.failure(TransportError(.tooManyRedirects, "more than \(request.options.maxRedirects) redirects", url: request.url)))
-            return
-        }
-        finish(
-            .success(HTTPResponse(status: status, headers: headers, body: body, effectiveURL: effectiveURL, redirectCount: redirects))
-        )
+        var location: UnsafePointer<CChar>? = nil
+        CCurlShim_getinfo_string(handle, CURLINFO_REDIRECT_URL, &location)
+        var response = HTTPResponse(status: status, headers: headers, body: body, effectiveURL: effectiveURL)
+        response.redirectURL = location.map { String(cString: $0) }
+        finish(.success(response))
     }
 }
 

@@ -28,7 +28,29 @@ package final class CurlTransport: HTTPTransport, Sendable {
     /// Stops the loop; in-flight transfers fail with `cancelled`. Idempotent.
     package func shutdown() { loop.stop() }
 
+    /// Sends the request, following redirects one checked hop at a time as its
+    /// `RedirectPolicy` allows.
     package func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        if !request.options.allowFile, request.url.utf8.prefix(5).map({ $0 | 0x20 }).elementsEqual("file:".utf8) {
+            throw TransportError(.invalidURL, "file:// is only read for scrape targets", url: request.url)
+        }
+        var current = request
+        var hops = 0
+        while true {
+            var response = try await transfer(current)
+            guard (300..<400).contains(response.status), let location = response.redirectURL else {
+                response.redirectCount = hops
+                return response
+            }
+            guard hops < request.options.maxRedirects || request.options.redirects == .none else {
+                throw TransportError(.tooManyRedirects, "more than \(request.options.maxRedirects) redirects", url: request.url)
+            }
+            current = try request.options.redirects.next(after: current, status: response.status, location: location)
+            hops += 1
+        }
+    }
+
+    private func transfer(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         let proxy = request.options.bypassProxy ? nil : proxies.proxy(for: request.url)
         let holder = Mutex<CurlTransfer?>(nil)
         do {
