@@ -191,3 +191,21 @@ package enum QueryOutput {
     /// sort_desc() keep the order they chose.
     static func sorted(_ value: QueryValue) -> [Sample] { value.series }
 }
+
+/// `/status`: the last cycle's outcomes, per target, signal and sink, as one JSON object.
+package enum StatusReport {
+    package static func json(_ report: Tick.Report) -> String {
+        func string(_ text: String?) -> String { text.map(JSONText.quote) ?? "null" }
+        let targets = report.scrapes.map { scrape in
+            "{\"job\":\(JSONText.quote(scrape.target)),\"instance\":\(JSONText.quote(scrape.instance)),\"up\":\(scrape.isUp),\"error\":\(string(scrape.error?.message))}"
+        }
+        let signals = report.signals.map { signal in
+            let values = signal.published.map { JSONText.number($0.value) }.joined(separator: ",")
+            return "{\"name\":\(JSONText.quote(signal.name)),\"decision\":\(JSONText.quote(signal.decision.rawValue)),\"published\":[\(values)]}"
+        }
+        let sinks = report.sinks.map { sink in
+            "{\"name\":\(JSONText.quote(sink.name)),\"type\":\(JSONText.quote(sink.type)),\"points\":\(sink.points),\"error\":\(string(sink.error?.message))}"
+        }
+        return "{\"cycle\":{\"time\":\(report.time),\"targets\":[\(targets.joined(separator: ","))],\"signals\":[\(signals.joined(separator: ","))],\"sinks\":[\(sinks.joined(separator: ","))]}}"
+    }
+}

@@ -13,9 +13,11 @@ import Synchronization
     import Glibc
 #endif
 
-/// The self-observability listener: `/metrics` (swift-prometheus registry), `/healthz`
-/// (alive), `/readyz` (config loaded, recent cycle, sinks delivering). A small blocking HTTP/1.0
-/// server on its own thread: three GET routes do not justify an event-loop framework.
+/// The self-observability listener: `/metrics` (swift-prometheus registry), `/healthz` (the
+/// loop makes progress), `/readyz` (config loaded, first cycle done), `/status` (the last
+/// cycle's outcomes as JSON). A small blocking HTTP/1.0 server: four GET routes do not justify
+/// an event-loop framework. Each connection gets its own thread with read and write deadlines,
+/// so a client that sends nothing or never reads delays no one else.
 package final class MetricsServer: Sendable {
     package let port: Int
     private let socket: Int32
@@ -23,7 +25,12 @@ package final class MetricsServer: Sendable {
     private let health: HealthState
     private let extra: @Sendable () -> String
     private let stopped = Atomic<Bool>(false)
+    private let active = Atomic<Int>(0)
     private let logger: Logger
+    /// Connections served at once; more are closed at once (a scraper retries next interval).
+    static let maxConnections = 16
+    /// Per connection: the request must arrive, and the answer leave, within this.
+    static let deadline = timeval(tv_sec: 2, tv_usec: 0)
 
     package struct BindError: Error, CustomStringConvertible {
         package var description: String
@@ -75,26 +82,37 @@ package final class MetricsServer: Sendable {
         while !stopped.load(ordering: .relaxed) {
             let client = accept(socket, nil, nil)
             if client < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE { continue }
                 return
             }
-            handle(client)
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            guard active.add(1, ordering: .relaxed).newValue <= Self.maxConnections else {
+                active.subtract(1, ordering: .relaxed)
+                close(client)
+                continue
+            }
+            startThread(name: "sb-metrics-c") { [self] in
+                handle(client)
+                active.subtract(1, ordering: .relaxed)
+            }
         }
     }
 
     private func handle(_ client: Int32) {
         defer { close(client) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var deadline = Self.deadline
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &deadline, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &deadline, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
         guard count > 0 else { return }
         let request = String(decoding: buffer[0..<count], as: UTF8.self)
         let line = request.split(separator: "\r\n", maxSplits: 1).first ?? ""
         let parts = line.split(separator: " ")
-        let (status, type, body) = route(parts.count >= 2 ? String(parts[0]) : "", parts.count >= 2 ? String(parts[1]) : "")
+        let method = parts.count >= 2 ? String(parts[0]) : ""
+        let (status, type, body) = route(method, parts.count >= 2 ? String(parts[1]) : "")
         let head = "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        let bytes = Array(head.utf8) + body
+        let bytes = Array(head.utf8) + (method == "HEAD" ? [] : body)
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -113,13 +131,18 @@ package final class MetricsServer: Sendable {
             buffer.append(contentsOf: Array(extra().utf8))
             return ("200 OK", "text/plain; version=0.0.4; charset=utf-8", buffer)
         case "/healthz":
-            return ("200 OK", "text/plain", Array("ok\n".utf8))
+            return Self.verdict(health.liveness(), ok: "ok")
         case "/readyz":
-            let reasons = health.readiness()
-            if reasons.isEmpty { return ("200 OK", "text/plain", Array("ready\n".utf8)) }
-            return ("503 Service Unavailable", "text/plain", Array((reasons.joined(separator: "\n") + "\n").utf8))
+            return Self.verdict(health.readiness(), ok: "ready")
+        case "/status":
+            return ("200 OK", "application/json", Array((health.status() + "\n").utf8))
         default:
-            return ("404 Not Found", "text/plain", Array("try /metrics, /healthz or /readyz\n".utf8))
+            return ("404 Not Found", "text/plain", Array("try /metrics, /healthz, /readyz or /status\n".utf8))
         }
+    }
+
+    static func verdict(_ reasons: [String], ok: String) -> (String, String, [UInt8]) {
+        if reasons.isEmpty { return ("200 OK", "text/plain", Array("\(ok)\n".utf8)) }
+        return ("503 Service Unavailable", "text/plain", Array((reasons.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -127,7 +127,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Listen address for /metrics, /healthz and /readyz (overrides the config's `listen`; \"\" turns it off).")
+    @Option(help: "Listen address for /metrics, /healthz, /readyz and /status (overrides the config's `listen`; \"\" turns it off).")
     var listen: String?
 
     @ArgumentParser.Flag(
@@ -143,7 +143,8 @@ struct Run: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         try await withTick(configOptions, global) { config, tick, logger in
             let address = listen ?? config.listen
-            let health = HealthState(staleAfter: 2 * config.scrape.interval.timeInterval + 30)
+            SelfMetrics.declare(tick)
+            let health = HealthState(staleAfter: HealthState.staleAfter(interval: config.scrape.interval.timeInterval))
             var server: MetricsServer? = nil
             if address.isEmpty, tick.sinks.contains(where: { $0 is PrometheusSink }) {
                 logger.warning("a prometheus sink is configured but the listener is off (listen: \"\"); its values are not exposed")
@@ -154,7 +155,7 @@ struct Run: AsyncParsableCommand {
                     server = try MetricsServer(address: address, registry: registry, health: health, logger: logger) {
                         exposing.map { $0.exposition() }.joined()
                     }
-                    logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(address.split(separator: ":")[0]):\(server!.port)"])
+                    logger.info("serving /metrics, /healthz, /readyz and /status", metadata: ["listen": "\(address.split(separator: ":")[0]):\(server!.port)"])
                 } catch {
                     logger.error("\(error)")
                     throw ExitCode(ExitCodes.runtimeFailure)
@@ -191,7 +192,7 @@ struct Run: AsyncParsableCommand {
                 let readySent = Atomic<Bool>(false)
                 await loop.run {
                     let report = await engine.cycle()
-                    health.recordTick(sinks: report.sinks.map { ($0.name, $0.error?.message) })
+                    health.recordTick(status: StatusReport.json(report))
                     if !readySent.exchange(true, ordering: .relaxed) {
                         // Ready once the first cycle has run: config loaded, listener up.
                         notifier.ready(status: "first cycle done: \(report.scrapes.count - report.failedTargets.count)/\(report.scrapes.count) targets up")

@@ -116,15 +116,19 @@ resource "google_cloud_run_v2_service" "scalebridge" {
         }
       }
 
+      # Started once the first cycle is done; alive while cycles keep finishing. Neither
+      # depends on a cloud's answers, so a 403 or an outage never becomes a restart loop.
       startup_probe {
         http_get {
-          path = "/healthz"
+          path = "/readyz"
         }
+        period_seconds    = 10
+        failure_threshold = 12
       }
 
       liveness_probe {
         http_get {
-          path = "/readyz"
+          path = "/healthz"
         }
         period_seconds    = 60
         failure_threshold = 5
