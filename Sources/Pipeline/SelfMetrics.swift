@@ -7,11 +7,41 @@ import Exposition
 import Metrics
 import Scrape
 import Sinks
+import Transport
 
 /// The process's own metrics, through swift-metrics (the `run` command backs them with
 /// swift-prometheus on the listener). Every label is bounded by the config: target, instance,
 /// sink and signal names, error codes, policy decisions. docs/self-metrics.md lists them all.
 package enum SelfMetrics {
+    /// Reasons a sink drops points, declared at 0 for every sink.
+    static let dropReasons = ["non_finite", "too_old", "outbox_full", "rejected"]
+
+    /// Every counter's label set that the config implies, at 0, before the first cycle: an
+    /// alert on `rate(errors) / rate(attempts)` must read 0 on a healthy daemon, not nothing.
+    package static func declare(_ tick: Tick) {
+        Counter(label: "scalebridge_ticks_total", dimensions: [("command", "cycle")]).increment(by: 0)
+        let scrapeReasons = TransportError.Code.allCases.map(\.rawValue) + ExpositionError.Code.allCases.map(\.rawValue)
+        for target in tick.targets {
+            let labels = [("target", target.name), ("instance", target.instance)]
+            Counter(label: "scalebridge_scrapes_total", dimensions: labels).increment(by: 0)
+            for reason in scrapeReasons { Counter(label: "scalebridge_scrape_errors_total", dimensions: labels + [("reason", reason)]).increment(by: 0) }
+            Counter(label: "scalebridge_scrape_duplicate_series_total", dimensions: labels).increment(by: 0)
+        }
+        for sink in tick.sinks {
+            let labels = [("sink", sink.name), ("type", sink.type)]
+            Counter(label: "scalebridge_publish_attempts_total", dimensions: labels).increment(by: 0)
+            Counter(label: "scalebridge_points_sent_total", dimensions: labels).increment(by: 0)
+            for code in SinkError.Code.allCases { Counter(label: "scalebridge_publish_errors_total", dimensions: labels + [("reason", code.rawValue)]).increment(by: 0) }
+            for reason in dropReasons { Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", sink.name), ("reason", reason)]).increment(by: 0) }
+        }
+        for signal in tick.signals {
+            for decision in SignalOutcome.Decision.allCases {
+                Counter(label: "scalebridge_signal_decisions_total", dimensions: [("signal", signal.name), ("decision", decision.rawValue)]).increment(by: 0)
+            }
+            Counter(label: "scalebridge_signal_nonfinite_total", dimensions: [("signal", signal.name)]).increment(by: 0)
+        }
+    }
+
     package static func record(_ report: Tick.Report, duration: Duration) {
         Counter(label: "scalebridge_ticks_total", dimensions: [("command", "cycle")]).increment()
         Gauge(label: "scalebridge_tick_duration_seconds", dimensions: [("command", "cycle")]).record(duration.seconds)
@@ -33,7 +63,10 @@ package enum SelfMetrics {
             if let error = sink.error {
                 Counter(label: "scalebridge_publish_errors_total", dimensions: labels + [("reason", error.code.rawValue)]).increment()
                 Gauge(label: "scalebridge_sink_reachable", dimensions: labels).record(error.code == .network ? 0 : 1)
-            } else {
+            } else if sink.points > 0 {
+                // Only a real delivery says the destination is reachable: "nothing to send"
+                // (every signal skipped) must not keep the not-publishing alert quiet.
+                Counter(label: "scalebridge_points_sent_total", dimensions: labels).increment(by: sink.points)
                 Gauge(label: "scalebridge_sink_reachable", dimensions: labels).record(1)
                 Gauge(label: "scalebridge_last_successful_publish_timestamp_seconds", dimensions: labels).record(Double(report.time) / 1000)
             }

@@ -79,7 +79,7 @@ package struct SignalOutcome: Sendable {
     /// Targets this signal reads that failed this cycle.
     package var downTargets: [String] = []
 
-    package enum Decision: String, Sendable {
+    package enum Decision: String, Sendable, CaseIterable {
         case computed
         case emptySkipped = "empty_skip"
         case emptyZero = "empty_zero"

@@ -121,3 +121,46 @@ struct BridgeLoopTests {
         #expect(times.withLock { $0 } == [.zero, .seconds(40), .seconds(50)])
     }
 }
+
+@Suite("Self-metrics you can alert on")
+struct SelfMetricsAlertingTests {
+    func tick(_ page: URL, signal: String, sink: RecordingSink) throws -> Tick {
+        Tick(
+            targets: [ScrapeTarget(name: "alerting-app", url: page.absoluteString)],
+            signals: [SignalDefinition(name: signal, query: try CompiledQuery("sum(jobs_nowhere)"))],
+            sinks: [sink],
+            scraper: Scraper(transport: CurlTransport(environment: [:]), logger: Logger(label: "test")),
+            logger: Logger(label: "test")
+        )
+    }
+
+    /// Measured: on a healthy daemon the error counters did not exist until the first error,
+    /// and a cycle with every signal skipped kept `sink_reachable` at 1 and moved the
+    /// last-success timestamp, so the not-publishing alert never fired.
+    @Test("every implied counter exists at 0 from the start; nothing to send moves neither reachability nor the last-success time")
+    func declaredAndHonest() async throws {
+        let metrics = SharedTestMetrics.metrics
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("sb-alerting-\(UUID().uuidString).prom")
+        try Data("other 1\n".utf8).write(to: page)
+        defer { try? FileManager.default.removeItem(at: page) }
+        let sink = RecordingSink(name: "alerting-sink")
+        let tick = try tick(page, signal: "AlertingSignal", sink: sink)
+        SelfMetrics.declare(tick)
+        let instance = page.path
+        #expect(try metrics.expectCounter("scalebridge_scrapes_total", [("target", "alerting-app"), ("instance", instance)]).totalValue == 0)
+        #expect(try metrics.expectCounter("scalebridge_scrape_errors_total", [("target", "alerting-app"), ("instance", instance), ("reason", "timeout")]).totalValue == 0)
+        #expect(try metrics.expectCounter("scalebridge_publish_errors_total", [("sink", "alerting-sink"), ("type", "recording"), ("reason", "network")]).totalValue == 0)
+        #expect(try metrics.expectCounter("scalebridge_points_sent_total", [("sink", "alerting-sink"), ("type", "recording")]).totalValue == 0)
+        #expect(try metrics.expectCounter("scalebridge_dropped_points_total", [("sink", "alerting-sink"), ("reason", "outbox_full")]).totalValue == 0)
+        #expect(try metrics.expectCounter("scalebridge_signal_decisions_total", [("signal", "AlertingSignal"), ("decision", "empty_skip")]).totalValue == 0)
+
+        // Every signal skipped: the sink is handed nothing.
+        let report = await tick.run(now: Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(report.publication.points.isEmpty)
+        #expect(try metrics.expectCounter("scalebridge_signal_decisions_total", [("signal", "AlertingSignal"), ("decision", "empty_skip")]).totalValue == 1)
+        #expect(throws: (any Error).self) { try metrics.expectGauge("scalebridge_sink_reachable", [("sink", "alerting-sink"), ("type", "recording")]) }
+        #expect(throws: (any Error).self) { try metrics.expectGauge("scalebridge_last_successful_publish_timestamp_seconds", [("sink", "alerting-sink"), ("type", "recording")]) }
+        #expect(try metrics.expectCounter("scalebridge_points_sent_total", [("sink", "alerting-sink"), ("type", "recording")]).totalValue == 0)
+        #expect(try metrics.expectCounter("scalebridge_publish_attempts_total", [("sink", "alerting-sink"), ("type", "recording")]).totalValue == 1)
+    }
+}

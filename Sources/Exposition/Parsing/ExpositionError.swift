@@ -1,7 +1,7 @@
 /// A page that cannot be used. The page is rejected as a whole; line and column are 1-based,
 /// the column counted in characters.
 package struct ExpositionError: Error, Sendable, Equatable, CustomStringConvertible {
-    package enum Code: String, Sendable {
+    package enum Code: String, Sendable, CaseIterable {
         case syntax
         case invalidValue = "invalid_value"
         case invalidTimestamp = "invalid_timestamp"
