@@ -96,14 +96,15 @@ package enum Assembly {
 
     package static func targets(_ config: BridgeConfig) -> [ScrapeTarget] {
         config.targets.flatMap { target in
-            target.urls.map { url in targetFor(target, url: url, config: config) }
+            zip(target.urls, target.instances).map { url, instance in targetFor(target, url: url, instance: instance, config: config) }
         }
     }
 
-    static func targetFor(_ target: TargetConfig, url: String, config: BridgeConfig) -> ScrapeTarget {
+    static func targetFor(_ target: TargetConfig, url: String, instance: String, config: BridgeConfig) -> ScrapeTarget {
         var scrape = ScrapeTarget(
             name: target.name,
             url: url,
+            instance: instance,
             headers: target.headers.map { HTTPHeader($0.name, $0.value.reveal()) },
             timeout: target.timeout ?? config.scrape.timeout,
             maxBodyBytes: config.scrape.maxBodyBytes,

@@ -25,7 +25,8 @@ package enum CheckReport {
             if target.tls.insecureSkipVerify { extras.append("TLS VERIFICATION OFF") }
             if let ca = target.tls.caFile { extras.append("ca_file \(ca)") }
             if !target.headers.isEmpty { extras.append("headers: " + target.headers.map { "\($0.name): \($0.value)" }.joined(separator: ", ")) }
-            out += "  \(target.name)  \(target.urls.map(RedactedURL.display).joined(separator: ", "))\(extras.isEmpty ? "" : "  (" + extras.joined(separator: "; ") + ")")\n"
+            let urls = zip(target.urls, target.instances).map { "\(RedactedURL.display($0)) (instance \($1))" }
+            out += "  \(target.name)  \(urls.joined(separator: ", "))\(extras.isEmpty ? "" : "  (" + extras.joined(separator: "; ") + ")")\n"
         }
         out += "signals (\(signals.count)):\n"
         for signal in signals {

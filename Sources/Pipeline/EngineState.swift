@@ -57,8 +57,15 @@ enum PolicyDecision {
             state.lastGoodTime = time
         }
 
-        if !outcome.downTargets.isEmpty {
+        let quorum = policy.minTargetsUp.map { $0.required(of: outcome.readTargets) }
+        let withinQuorum = quorum.map { outcome.readTargets - outcome.downTargets.count >= $0 } ?? false
+        if !outcome.downTargets.isEmpty, !withinQuorum {
             switch policy.onTargetDown {
+            case .publish where quorum != nil:
+                // Never a sum over less of the fleet than the operator said is enough.
+                state.badCycles += 1
+                outcome.decision = .belowQuorumSkipped
+                return
             case .publish:
                 break  // evaluate as usual below
             case .skip:
@@ -126,16 +133,28 @@ enum PolicyDecision {
         case .emptySkipped: return "NO DATA: the expression matched no series; on_empty=skip, nothing published (never read as 0)"
         case .emptyZero: return "NO DATA: on_empty=zero, publishing 0 (after buffer/round/clamp)"
         case .emptyFallback: return "NO DATA for \(state?.badCycles ?? 0) cycles: on_empty=fallback, publishing \(policy.fallback ?? .nan)"
-        case .targetDownSkipped: return "target down (\(down)): on_target_down=skip, nothing published"
+        case .targetDownSkipped: return "target down (\(down))\(quorumText(outcome, policy)): on_target_down=skip, nothing published"
+        case .belowQuorumSkipped: return "target down (\(down))\(quorumText(outcome, policy)): below the quorum nothing is published, even with on_target_down=publish"
         case .targetDownLast: return "target down (\(down)): on_target_down=last, republishing the last good value from \(ageText(state, outcome))"
         case .targetDownLastExpired: return "target down (\(down)): on_target_down=last, but no good value younger than max_age; nothing published"
         case .targetDownFallback: return "target down (\(down)) for \(state?.badCycles ?? 0) cycles: on_target_down=fallback, publishing \(policy.fallback ?? .nan)"
+        case .targetDownPublished where policy.minTargetsUp != nil:
+            return "target down (\(down))\(quorumText(outcome, policy)): within the quorum, computed from the targets that are up"
         case .targetDownPublished: return "target down (\(down)): on_target_down=publish, using the data that is there"
-        case .failedSkipped: return "evaluation failed; nothing published"
+        case .failedSkipped:
+            if case .failed(let why) = outcome.status { return "evaluation failed (\(why)); nothing published" }
+            return "evaluation failed; nothing published"
         case .failedFallback: return "evaluation failed for \(state?.badCycles ?? 0) cycles: publishing the fallback \(policy.fallback ?? .nan)"
         case .waitingForFallback:
             return "no usable data (\(state?.badCycles ?? 0) of \(policy.fallbackAfter) cycles before the fallback \(policy.fallback ?? .nan)); nothing published yet"
         }
+    }
+
+    /// ", 7 of 10 targets up, min_targets_up 80% = 8" when a quorum is set.
+    static func quorumText(_ outcome: SignalOutcome, _ policy: MissingDataPolicy) -> String {
+        guard let quorum = policy.minTargetsUp else { return "" }
+        let up = outcome.readTargets - outcome.downTargets.count
+        return ", \(up) of \(outcome.readTargets) targets up, min_targets_up \(quorum) = \(quorum.required(of: outcome.readTargets))"
     }
 
     static func ageText(_ state: SignalState?, _ outcome: SignalOutcome) -> String {

@@ -78,6 +78,8 @@ package struct SignalOutcome: Sendable {
     package var decision: Decision = .computed
     /// Targets this signal reads that failed this cycle.
     package var downTargets: [String] = []
+    /// Targets this signal reads, up or down (counted only when a target is down or a quorum is set).
+    package var readTargets = 0
 
     package enum Decision: String, Sendable, CaseIterable {
         case computed
@@ -92,5 +94,7 @@ package struct SignalOutcome: Sendable {
         case failedSkipped = "failed_skip"
         case failedFallback = "failed_fallback"
         case waitingForFallback = "waiting_for_fallback"
+        /// Fewer targets up than `min_targets_up`, and `on_target_down: publish`: nothing published.
+        case belowQuorumSkipped = "below_quorum_skip"
     }
 }

@@ -44,12 +44,32 @@ package struct Tick: Sendable {
         package var points: Int
     }
 
+    /// One label set written by several scrapes in one cycle.
+    package struct Collision: Sendable {
+        package var labels: Labels
+        /// `job instance` of each scrape that wrote it.
+        package var sources: [String]
+    }
+
+    func record(_ collisions: [Collision], scrapes: [ScrapeResult], duplicates: [Labels: [Int]]) {
+        guard !collisions.isEmpty else { return }
+        var perTarget: [String: Int] = [:]
+        for writers in duplicates.values { for index in writers.dropFirst() { perTarget[scrapes[index].target, default: 0] += 1 } }
+        for (target, count) in perTarget { Counter(label: "scalebridge_duplicate_series_total", dimensions: [("target", target)]).increment(by: count) }
+        logger.error(
+            "several scrapes produced identical series; signals reading them are not computed",
+            metadata: ["series": "\(collisions.count)", "example": "\(collisions[0].labels)", "from": "\(collisions[0].sources.joined(separator: ", "))"]
+        )
+    }
+
     package struct Report: Sendable {
         package var time: Int64
         package var scrapes: [ScrapeResult]
         package var signals: [SignalOutcome]
         package var publication: Publication
         package var sinks: [SinkOutcome]
+        /// Label sets that more than one scrape produced this cycle (never merged).
+        package var collisions: [Collision] = []
 
         package var failedTargets: [ScrapeResult] { scrapes.filter { !$0.isUp } }
         package var failedSinks: [SinkOutcome] { sinks.filter { $0.error != nil } }
@@ -67,17 +87,35 @@ package struct Tick: Sendable {
     package func evaluate(now: Date = Date(), state: inout EngineState) async -> Report {
         let time = Int64((now.timeIntervalSince1970 * 1000).rounded())
         let scrapes = await scraper.scrapeAll(targets, keepingNames: filter.names)
-        for scrape in scrapes {
-            state.store.ingest(target: "\(scrape.target)\u{0}\(scrape.instance)", samples: scrape.samples, time: time, keeping: filter)
+        // Which scrape wrote each series this cycle: two scrapes with one label set would be
+        // merged into one series (the second point dropped), a silently wrong sum.
+        var writer: [Labels: Int] = [:]
+        var duplicates: [Labels: [Int]] = [:]
+        for (index, scrape) in scrapes.enumerated() {
+            let added = Labels([("__name__", "scrape_series_added"), ("instance", scrape.instance), ("job", scrape.target)])
+            let kept = state.store.ingest(target: "\(scrape.target)\u{0}\(scrape.instance)", samples: scrape.samples, time: time, keeping: filter, added: added)
+            for labels in kept {
+                if let first = writer.updateValue(index, forKey: labels) { duplicates[labels, default: [first]].append(index) }
+            }
         }
+        let collisions = duplicates.map { labels, writers in Collision(labels: labels, sources: writers.map { "\(scrapes[$0].target) \(scrapes[$0].instance)" }) }
+            .sorted { $0.labels < $1.labels }
+        record(collisions, scrapes: scrapes, duplicates: duplicates)
         state.store.prune(keepingAfter: time - retention, forgetBefore: time - max(retention, Snapshot.lookback))
         let snapshot = Snapshot(store: state.store, time: time)
-        let down = Set(scrapes.filter { !$0.isUp }.map { TargetKey(job: $0.target, instance: $0.instance) })
+        let fleet = scrapes.map { (key: TargetKey(job: $0.target, instance: $0.instance), up: $0.isUp) }
         var outcomes: [SignalOutcome] = []
         var points: [SignalPoint] = []
         for signal in signals {
             var outcome = Tick.evaluate(signal, snapshot)
-            outcome.downTargets = Tick.downTargets(read: signal, in: state.store, down: down)
+            (outcome.downTargets, outcome.readTargets) = Tick.downTargets(read: signal, in: state.store, fleet: fleet)
+            let merged = collisions.filter { collision in signal.query.expression.selectors.contains { $0.accepts(collision.labels) } }
+            if !merged.isEmpty {
+                // Never computed from merged series: failed input, decided by the policies.
+                outcome.status = .failed("\(merged.count) series came from more than one scrape, e.g. \(merged[0].labels) from \(merged[0].sources.joined(separator: " and "))")
+                outcome.series = []
+                outcome.nonFinite = 0
+            }
             var signalState = state.signals[signal.name] ?? SignalState()
             PolicyDecision.apply(&outcome, signal: signal, state: &signalState, time: time)
             state.signals[signal.name] = signalState
@@ -89,7 +127,7 @@ package struct Tick: Sendable {
         }
         // Keep only what the expressions read; the rest is scraped afresh every cycle.
         state.store.retainOnly(matching: selectors)
-        return Report(time: time, scrapes: scrapes, signals: outcomes, publication: Publication(timestamp: time, points: points), sinks: [])
+        return Report(time: time, scrapes: scrapes, signals: outcomes, publication: Publication(timestamp: time, points: points), sinks: [], collisions: collisions)
     }
 
     /// The state worth writing to disk: only series read by range selectors need history.
@@ -104,20 +142,24 @@ package struct Tick: Sendable {
         var instance: String
     }
 
-    /// Failed targets whose series this signal's selectors match (stale series included, so a
-    /// target that just went down still counts). Selectors of `up` and `scrape_*` are left out:
-    /// a signal that reads `up` handles partial data itself.
-    static func downTargets(read signal: SignalDefinition, in store: SeriesStore, down: Set<TargetKey>) -> [String] {
-        guard !down.isEmpty else { return [] }
-        var hit: Set<TargetKey> = []
+    /// The targets a signal reads, and which of them failed. A signal reads every target of
+    /// each job its selectors reach: a job named by an equality matcher, or one whose series
+    /// (stale ones included) they match. So a target that has been down since start, whose
+    /// series were never seen, still counts as part of the fleet. Selectors of `up` and
+    /// `scrape_*` are left out: a signal that reads `up` handles partial data itself.
+    static func downTargets(read signal: SignalDefinition, in store: SeriesStore, fleet: [(key: TargetKey, up: Bool)]) -> (down: [String], read: Int) {
+        guard fleet.contains(where: { !$0.up }) || signal.policy.minTargetsUp != nil else { return ([], 0) }
+        var jobs: Set<String> = []
         for selector in signal.query.expression.selectors {
             if let name = selector.metricName, name == "up" || name.hasPrefix("scrape_") { continue }
-            for labels in store.candidates(selector) {
-                let key = TargetKey(job: labels["job"] ?? "", instance: labels["instance"] ?? "")
-                if down.contains(key) { hit.insert(key) }
+            if let job = selector.matchers.first(where: { $0.name == "job" && $0.type == .equal })?.value {
+                jobs.insert(job)
+                continue
             }
+            for labels in store.candidates(selector) { jobs.insert(labels["job"] ?? "") }
         }
-        return hit.map { "\($0.job) \($0.instance)" }.sorted()
+        let read = fleet.filter { jobs.contains($0.key.job) }
+        return (read.filter { !$0.up }.map { "\($0.key.job) \($0.key.instance)" }.sorted(), read.count)
     }
 
     func log(_ outcome: SignalOutcome, _ signal: SignalDefinition, _ state: SignalState) {

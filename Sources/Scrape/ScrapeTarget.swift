@@ -1,4 +1,5 @@
 import Exposition
+import Formats
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -24,10 +25,10 @@ package struct ScrapeTarget: Sendable {
     /// `.sameHost` unless the target's config says `follow_redirects: true` (`.any`).
     package var redirects: RedirectPolicy = .sameHost
 
-    package init(name: String, url: String, headers: [HTTPHeader] = [], timeout: Duration = .seconds(5), maxBodyBytes: Int = 10 << 20, verifyTLS: Bool = true, caFile: String? = nil, format: Format = .auto) {
+    package init(name: String, url: String, instance: String? = nil, headers: [HTTPHeader] = [], timeout: Duration = .seconds(5), maxBodyBytes: Int = 10 << 20, verifyTLS: Bool = true, caFile: String? = nil, format: Format = .auto) {
         self.name = name
         self.url = url
-        instance = ScrapeTarget.instance(for: url)
+        self.instance = instance ?? ScrapeTarget.instance(for: url)
         self.headers = headers
         self.timeout = timeout
         self.maxBodyBytes = maxBodyBytes
@@ -36,13 +37,7 @@ package struct ScrapeTarget: Sendable {
         self.format = format
     }
 
-    static func instance(for url: String) -> String {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else { return url }
-        if scheme == "file" { return components.path }
-        let host = components.host ?? ""
-        let port = components.port ?? (scheme == "https" ? 443 : 80)
-        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
+    static func instance(for url: String) -> String { InstanceLabels.single(url) }
 }
 
 /// Why a scrape failed. `code` is bounded (metric label safe).
@@ -74,8 +69,9 @@ package struct ScrapeResult: Sendable {
     package var instance: String
     package var outcome: Result<ExpositionPage, ScrapeError>
     package var duration: Duration
-    /// Series labelled with job/instance, plus `up`, `scrape_duration_seconds` and
-    /// `scrape_samples_scraped`, as Prometheus adds them.
+    /// Series labelled with job/instance, plus `up`, `scrape_duration_seconds`,
+    /// `scrape_samples_scraped` and `scrape_samples_post_metric_relabeling`, as Prometheus adds
+    /// them (`scrape_series_added` is written by the series store, which knows the last scrape).
     package var samples: [Sample]
 
     package var isUp: Bool {

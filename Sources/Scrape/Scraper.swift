@@ -57,6 +57,8 @@ package struct Scraper: Sendable {
         samples.append(Sample(labels: base.setting(Labels.metricName, to: "up"), value: outcome.isSuccess ? 1 : 0))
         samples.append(Sample(labels: base.setting(Labels.metricName, to: "scrape_duration_seconds"), value: duration.secondsDouble))
         samples.append(Sample(labels: base.setting(Labels.metricName, to: "scrape_samples_scraped"), value: Double(scrapedCount)))
+        // No metric relabeling here, so the count after it is the count scraped.
+        samples.append(Sample(labels: base.setting(Labels.metricName, to: "scrape_samples_post_metric_relabeling"), value: Double(scrapedCount)))
         switch outcome {
         case .success(let page):
             logger.debug("scraped target", metadata: ["target": "\(job)", "samples": "\(page.sampleCount)", "format": "\(page.format)", "duration_ms": "\(duration.milliseconds)"])

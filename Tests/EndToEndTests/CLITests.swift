@@ -409,7 +409,7 @@ struct CLITests {
         }
     }
 
-    @Test("run serves /metrics (self-metrics and the prometheus sink's signals), /healthz, and /readyz that turns 503 when a sink fails")
+    @Test("run serves /metrics (self-metrics and the prometheus sink's signals), /healthz, /readyz that a cloud error does not turn, and /status that names it")
     func selfObservability() async throws {
         try await withFakeServer(handler: { _ in FakeResponse(status: 500, text: "<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>") }) { cloud in
             try await withReservedLoopbackPort { port in
@@ -433,7 +433,7 @@ struct CLITests {
                 func get(_ route: String) async -> HTTPResponse? { try? await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)\(route)")) }
                 var metrics = ""
                 let deadline = ContinuousClock.now + .seconds(20)
-                while !metrics.contains("scalebridge_publish_errors_total"), ContinuousClock.now < deadline {
+                while !metrics.contains(#"scalebridge_publish_errors_total{sink="cw",type="cloudwatch",reason="server"} 1"#), ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(250))
                     metrics = (await get("/metrics")).map { String(decoding: $0.body, as: UTF8.self) } ?? ""
                 }
@@ -441,15 +441,18 @@ struct CLITests {
                 #expect(metrics.contains(#"scalebridge_target_up{target="dead",instance="127.0.0.1:1"} 0"#))
                 #expect(metrics.contains(#"scalebridge_scrape_errors_total{target="dead",instance="127.0.0.1:1",reason="connect"}"#))
                 #expect(metrics.contains(#"scalebridge_scrape_duplicate_series_total{target="repeats""#))
-                #expect(!metrics.contains(#"scalebridge_scrape_duplicate_series_total{target="api""#))
+                #expect(metrics.contains(#"scalebridge_scrape_duplicate_series_total{target="api",instance="\#(Fixtures.projectFile("examples/metrics/api.prom").path)"} 0"#))
                 #expect(metrics.contains(#"scalebridge_publish_errors_total{sink="cw",type="cloudwatch",reason="server"}"#))
                 #expect(metrics.contains(#"scalebridge_signal_value{signal="Workers",series="{}"} 7"#))
                 #expect(metrics.contains("# TYPE Workers gauge\nWorkers 7\n"), "the prometheus sink exposes the signal for KEDA")
                 #expect(metrics.contains(#"scalebridge_last_successful_publish_timestamp_seconds{sink="stdout""#))
+                #expect(metrics.contains(#"scalebridge_publish_errors_total{sink="cw",type="cloudwatch",reason="auth"} 0"#), "every reason exists at 0")
+                #expect(metrics.contains(#"scalebridge_points_sent_total{sink="stdout",type="stdout"} "#))
                 #expect(await get("/healthz")?.status == 200)
-                let ready = await get("/readyz")
-                #expect(ready?.status == 503)
-                #expect(ready.map { String(decoding: $0.body, as: UTF8.self) }?.contains("sink cw is not delivering") == true)
+                #expect(await get("/readyz")?.status == 200, "a cloud error is not a reason to restart or stop routing")
+                let status = (await get("/status")).map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+                #expect(status.contains(#""name":"cw","type":"cloudwatch","points":0,"error":"#), "\(status)")
+                #expect(status.contains(#""job":"dead","instance":"127.0.0.1:1","up":false"#))
                 child.signal(SIGTERM)
                 let output = await child.wait(timeout: .seconds(20))
                 #expect(output.status == 0)

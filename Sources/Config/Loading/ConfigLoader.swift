@@ -1,3 +1,4 @@
+import Formats
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -14,6 +15,7 @@ package enum ConfigKeys {
     package static let tls = ["insecure_skip_verify", "ca_file"]
     package static let signal = [
         "name", "expr", "buffer", "min", "max", "round", "labels", "on_empty", "on_target_down", "fallback", "fallback_after", "max_age",
+        "min_targets_up",
     ]
     package static let stdoutSink = ["type", "name", "format"]
     package static let cloudwatchSink = [
@@ -193,6 +195,14 @@ package enum ConfigLoader {
                 }
             }
             urlsValid = urlsValid && !list.isEmpty
+            if urlsValid, case .failure(let collision) = InstanceLabels.assign(urls) {
+                reader.error(
+                    list[collision.second], "\(path).urls[\(collision.second)]",
+                    "would produce the same series as urls[\(collision.first)] (both instance `\(collision.instance)`)",
+                    hint: "URLs of one target that share host and port are told apart by their path; give them different paths, or list the duplicate once"
+                )
+                urlsValid = false
+            }
         case (nil, nil):
             reader.error(node, "\(path).url", "is required", hint: "give `url`, or `urls` for several instances of one job")
             urlsValid = false
@@ -318,6 +328,13 @@ package enum ConfigLoader {
             }
         }
         if let entry = entries["max_age"], let age = reader.duration(entry.value, "\(path).max_age") { policy.maxAge = age }
+        if let entry = entries["min_targets_up"], let text = reader.string(entry.value, "\(path).min_targets_up") {
+            if let quorum = MissingDataPolicy.Quorum(text) {
+                policy.minTargetsUp = quorum
+            } else {
+                reader.error(entry.value, "\(path).min_targets_up", "must be a whole number of targets (at least 1) or a percentage such as 80%")
+            }
+        }
         let usesFallback = policy.onEmpty == .fallback || policy.onTargetDown == .fallback
         if usesFallback, policy.fallback == nil, entries["fallback"] == nil {
             let node = entries["on_empty"]?.value ?? entries["on_target_down"]?.value

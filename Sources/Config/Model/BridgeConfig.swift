@@ -1,3 +1,5 @@
+import Formats
+
 /// The whole configuration, validated. Defaults are stated on each field.
 package struct BridgeConfig: Sendable {
     /// Path of the file it was read from (for messages).
@@ -53,6 +55,8 @@ package struct TargetConfig: Sendable {
     package var name: String
     /// One URL per instance of this job (`url:` or `urls:` in the file).
     package var urls: [String]
+    /// The `instance` label of each URL (`InstanceLabels`), distinct within the target.
+    package var instances: [String] { (try? InstanceLabels.assign(urls).get()) ?? urls.map(InstanceLabels.single) }
     /// Header values are secrets: they are never printed.
     package var headers: [(name: String, value: Secret)]
     /// Overrides `scrape.timeout` for this target.
@@ -124,6 +128,40 @@ package struct MissingDataPolicy: Sendable, Equatable {
     package var fallbackAfter: Int = 3
     /// How old a value `last` may republish. Default 5m.
     package var maxAge: Duration = .seconds(300)
+    /// How many of the targets a signal reads must be up for it to be computed from a partial
+    /// fleet. Nil (the default): all of them, any target down goes to `on_target_down`.
+    /// Below the quorum `on_target_down` decides, and `publish` publishes nothing.
+    package var minTargetsUp: Quorum? = nil
+
+    package enum Quorum: Sendable, Equatable, CustomStringConvertible {
+        case count(Int)
+        case percent(Double)
+
+        package init?(_ text: String) {
+            if text.hasSuffix("%") {
+                guard let value = Double(text.dropLast()), value > 0, value <= 100 else { return nil }
+                self = .percent(value)
+            } else {
+                guard let value = Int(text), value >= 1 else { return nil }
+                self = .count(value)
+            }
+        }
+
+        /// Targets that must be up out of `total`.
+        package func required(of total: Int) -> Int {
+            switch self {
+            case .count(let count): count
+            case .percent(let percent): Int((Double(total) * percent / 100 - 1e-9).rounded(.up))
+            }
+        }
+
+        package var description: String {
+            switch self {
+            case .count(let count): "\(count)"
+            case .percent(let percent): "\(percent == percent.rounded() ? String(Int(percent)) : String(percent))%"
+            }
+        }
+    }
 
     package init() {}
 }

@@ -33,7 +33,11 @@ package struct SeriesStore: Sendable {
     ///
     /// With `keeping`, only series it accepts are stored (the rest of a page is never read by
     /// the configured expressions), so a tick costs what the signals read, not the page size.
-    package mutating func ingest(target: String, samples: [Sample], time: Int64, keeping filter: SelectorFilter? = nil) {
+    /// - Parameter added: labels of a `scrape_series_added` series to write: how many kept
+    ///   series this target did not expose at its previous scrape (Prometheus' synthetic series).
+    /// - Returns: the label sets kept from this scrape.
+    @discardableResult
+    package mutating func ingest(target: String, samples: [Sample], time: Int64, keeping filter: SelectorFilter? = nil, added: Labels? = nil) -> Set<Labels> {
         var current: Set<Labels> = []
         current.reserveCapacity(filter == nil ? samples.count : 16)
         for sample in samples {
@@ -46,7 +50,14 @@ package struct SeriesStore: Sendable {
                 append(labels, .stale(at: time))
             }
         }
+        if let added, filter?.accepts(added) ?? true {
+            let previous = written[target] ?? []
+            let count = current.reduce(0) { $0 + (previous.contains($1) ? 0 : 1) }
+            current.insert(added)
+            append(added, Point(t: time, v: Double(count)))
+        }
         written[target] = current
+        return current
     }
 
     /// Adds a point; out-of-order or duplicate timestamps are dropped, as Prometheus does.
@@ -133,10 +144,7 @@ package struct SelectorFilter: Sendable {
     }
 
     package func accepts(_ labels: Labels) -> Bool {
-        func matches(_ selector: VectorSelector) -> Bool {
-            selector.matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
-        }
-        if let named = byName[labels.name ?? ""], named.contains(where: matches) { return true }
-        return unnamed.contains(where: matches)
+        if let named = byName[labels.name ?? ""], named.contains(where: { $0.accepts(labels) }) { return true }
+        return unnamed.contains { $0.accepts(labels) }
     }
 }

@@ -30,6 +30,11 @@ package struct VectorSelector: Sendable {
     package var metricName: String? {
         matchers.first { $0.name == Labels.metricName && $0.type == .equal }?.value
     }
+
+    /// Whether this selector selects a series with these labels.
+    package func accepts(_ labels: Labels) -> Bool {
+        matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
+    }
 }
 
 package enum BinaryOperator: String, Sendable {
