@@ -29,8 +29,8 @@ package final class MetricsServer: Sendable {
     private let logger: Logger
     /// Connections served at once; more are closed at once (a scraper retries next interval).
     static let maxConnections = 16
-    /// Per connection: the request must arrive, and the answer leave, within this.
-    static let deadline = timeval(tv_sec: 2, tv_usec: 0)
+    /// Per connection: the request must arrive, and the answer leave, within this (2 s).
+    private let deadline: timeval
 
     package struct BindError: Error, CustomStringConvertible {
         package var description: String
@@ -39,7 +39,10 @@ package final class MetricsServer: Sendable {
     /// - Parameters:
     ///   - address: `host:port`, IPv4 (`127.0.0.1:9464` by default; port 0 picks one).
     ///   - extra: more exposition text appended to `/metrics` (the `prometheus` sink's signals).
-    package init(address: String, registry: PrometheusCollectorRegistry, health: HealthState, logger: Logger, extra: @escaping @Sendable () -> String = { "" }) throws {
+    package init(
+        address: String, registry: PrometheusCollectorRegistry, health: HealthState, logger: Logger, deadlineSeconds: Int = 2, extra: @escaping @Sendable () -> String = { "" }
+    ) throws {
+        deadline = timeval(tv_sec: deadlineSeconds, tv_usec: 0)
         let parts = address.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let portNumber = UInt16(parts[1]) else {
             throw BindError(description: "listen address `\(address)` must be host:port, e.g. 127.0.0.1:9464")
@@ -100,7 +103,7 @@ package final class MetricsServer: Sendable {
 
     private func handle(_ client: Int32) {
         defer { close(client) }
-        var deadline = Self.deadline
+        var deadline = deadline
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &deadline, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &deadline, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -71,7 +71,7 @@ struct ScraperLoopbackTests {
             #expect(result.error?.code == .httpStatus)
             #expect(result.error?.reason == "500")
             #expect(value(result, "up") == 0)
-            #expect(result.samples.allSatisfy { ["up", "scrape_duration_seconds", "scrape_samples_scraped"].contains($0.name) })
+            #expect(result.samples.allSatisfy { ["up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling"].contains($0.name) })
         }
     }
 
