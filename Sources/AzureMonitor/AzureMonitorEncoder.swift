@@ -13,6 +13,8 @@ package struct AzureMetricPost: Sendable, Equatable {
     package struct Series: Sendable, Equatable {
         package var dimValues: [String]
         package var value: Double
+        /// The point this row publishes (for the delivery ledger; not encoded).
+        package var point: SignalPoint? = nil
     }
 
     package var time: Date
@@ -50,18 +52,26 @@ package enum AzureMonitorEncoder {
     /// Request bodies: one post alone is plain JSON; several are NDJSON (one post per line,
     /// as Telegraf sends them), split so no body exceeds `maxBytes`.
     package static func bodies(_ posts: [AzureMetricPost], maxBytes: Int = maxBodyBytes) -> [(contentType: String, text: String)] {
-        var groups: [[String]] = []
+        batches(posts, maxBytes: maxBytes).map(\.body)
+    }
+
+    /// The bodies, each with the points its posts carry (for the delivery ledger).
+    package static func batches(_ posts: [AzureMetricPost], maxBytes: Int = maxBodyBytes) -> [Batch<(contentType: String, text: String)>] {
+        var groups: [[(post: AzureMetricPost, line: String)]] = []
         var size = 0
-        for line in posts.map(\.json) {
+        for post in posts {
+            let line = post.json
             if groups.isEmpty || size + line.utf8.count + 1 > maxBytes {
                 groups.append([])
                 size = 0
             }
-            groups[groups.count - 1].append(line)
+            groups[groups.count - 1].append((post, line))
             size += line.utf8.count + 1
         }
-        return groups.map { lines in
-            lines.count == 1 ? ("application/json", lines[0]) : ("application/x-ndjson", lines.joined(separator: "\n") + "\n")
+        return groups.map { group in
+            let lines = group.map(\.line)
+            let body = lines.count == 1 ? ("application/json", lines[0]) : ("application/x-ndjson", lines.joined(separator: "\n") + "\n")
+            return Batch(body: body, points: group.flatMap { $0.post.series.compactMap(\.point) })
         }
     }
 }

@@ -27,6 +27,8 @@ package struct AzureMonitorSink: MetricSink {
         /// Signal labels that become dimensions; nil = all of them.
         package var labelDimensions: [String]? = nil
         package var gzip = true
+        /// Largest request body (Azure's limit; smaller in tests to get several requests).
+        package var maxBodyBytes = AzureMonitorEncoder.maxBodyBytes
 
         package init(region: String, resourceID: String) {
             self.region = region
@@ -91,7 +93,7 @@ package struct AzureMonitorSink: MetricSink {
                 order.append(key)
                 grouped[key] = AzureMetricPost(time: time, metric: metric, namespace: Self.clip(settings.namespace), dimNames: names, series: [])
             }
-            grouped[key]!.series.append(.init(dimValues: dims.map { Self.clip($0.value) }, value: point.value))
+            grouped[key]!.series.append(.init(dimValues: dims.map { Self.clip($0.value) }, value: point.value, point: point))
         }
         return (order.map { grouped[$0]! }, truncated.sorted())
     }
@@ -137,20 +139,11 @@ package struct AzureMonitorSink: MetricSink {
         if !truncated.isEmpty {
             logger.warning("Azure Monitor allows 10 dimensions; these labels were left out (set label_dimensions)", metadata: ["sink": "\(name)", "labels": "\(truncated.joined(separator: ","))"])
         }
-        for body in AzureMonitorEncoder.bodies(posts) {
-            do {
-                try await send(body)
-            } catch where error.code == .auth && error.retryable {
-                // 401: the token expired or was revoked. Fetch a new one and retry once.
-                logger.warning("Azure Monitor rejected the token; refreshing it and retrying once", metadata: ["sink": "\(name)"])
-                await tokens.invalidate()
-                do {
-                    try await send(body)
-                } catch where error.code == .auth {
-                    throw SinkError(.auth, error.message, retryable: false)
-                }
-            }
-        }
+        try await Delivery.send(AzureMonitorEncoder.batches(posts, maxBytes: settings.maxBodyBytes), timestamp: publication.timestamp, refresh: {
+            // 401: the token expired or was revoked. Fetch a new one and retry once.
+            logger.warning("Azure Monitor rejected the token; refreshing it and retrying once", metadata: ["sink": "\(name)"])
+            await tokens.invalidate()
+        }) { body throws(SinkError) in try await send(body) }
     }
 
     func send(_ body: (contentType: String, text: String)) async throws(SinkError) {

@@ -94,23 +94,23 @@ package struct CloudWatchSink: MetricSink {
     }
 
     package func publish(_ publication: Publication) async throws(SinkError) {
-        let datums = datums(publication)
-        let dropped = publication.points.count - datums.count
+        let points = publication.points.filter(\.value.isFinite)
+        let dropped = publication.points.count - points.count
         if dropped > 0 {
             logger.warning("non-finite values not sent to CloudWatch", metadata: ["sink": "\(name)", "dropped": "\(dropped)"])
             Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", name), ("reason", "non_finite")]).increment(by: dropped)
         }
-        guard !datums.isEmpty else { return }
-        for body in PutMetricDataEncoder.batches(namespace: settings.namespace, datums) {
-            do {
-                try await send(body)
-            } catch where error.code == .auth && error.retryable {
-                // Expired credentials: refresh once and retry this request once.
-                logger.warning("CloudWatch says the credentials expired; refreshing and retrying once", metadata: ["sink": "\(name)"])
-                await credentials.invalidate()
-                try await send(body)
-            }
+        guard !points.isEmpty else { return }
+        // datums() keeps the finite points' order, so each body covers the next `count` of them.
+        var offset = 0
+        let batches = PutMetricDataEncoder.split(namespace: settings.namespace, datums(publication)).map { body, count in
+            defer { offset += count }
+            return Batch(body: body, points: Array(points[offset..<(offset + count)]))
         }
+        try await Delivery.send(batches, timestamp: publication.timestamp, refresh: {
+            logger.warning("CloudWatch says the credentials expired; refreshing and retrying once", metadata: ["sink": "\(name)"])
+            await credentials.invalidate()
+        }) { body throws(SinkError) in try await send(body) }
     }
 
     func send(_ plain: [UInt8]) async throws(SinkError) {

@@ -43,9 +43,14 @@ package enum PutMetricDataEncoder {
 
     /// Splits datums into request bodies that each respect both limits.
     package static func batches(namespace: String, _ datums: [MetricDatum], maxDatums: Int = maxDatums, maxBytes: Int = maxBodyBytes) -> [[UInt8]] {
+        split(namespace: namespace, datums, maxDatums: maxDatums, maxBytes: maxBytes).map(\.body)
+    }
+
+    /// The same bodies, each with how many datums (consecutive, in order) it carries.
+    package static func split(namespace: String, _ datums: [MetricDatum], maxDatums: Int = maxDatums, maxBytes: Int = maxBodyBytes) -> [(body: [UInt8], count: Int)] {
         var header = Array("Action=PutMetricData&Version=2010-08-01&Namespace=".utf8)
         PercentEncoding.append(namespace, to: &header)
-        var bodies: [[UInt8]] = []
+        var bodies: [(body: [UInt8], count: Int)] = []
         var current = header
         var part: [UInt8] = []
         var stamps = TimestampCache()
@@ -53,7 +58,7 @@ package enum PutMetricDataEncoder {
         for datum in datums {
             encode(datum, index: count + 1, stamps: &stamps, into: &part)
             if count > 0, count == maxDatums || current.count + part.count > maxBytes {
-                bodies.append(current)
+                bodies.append((current, count))
                 current = header
                 count = 0
                 // Member numbers restart in each request.
@@ -62,7 +67,7 @@ package enum PutMetricDataEncoder {
             current += part
             count += 1
         }
-        if count > 0 { bodies.append(current) }
+        if count > 0 { bodies.append((current, count)) }
         return bodies
     }
 

@@ -65,7 +65,9 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
             if queue.count > 1 { logger.info("outbox delivered", metadata: ["sink": "\(name)", "publications": "\(queue.count - 1)"]) }
             store([])
         } catch {
-            let remaining = Array(queue[index...])
+            // The failed publication stands for its unacknowledged points only.
+            var remaining = Array(queue[index...])
+            if let undelivered = error.undelivered { remaining[0] = undelivered }
             if error.retryable {
                 store(bound(remaining))
                 logger.warning("publish failed; points kept in the outbox for the next cycle", metadata: ["sink": "\(name)", "points": "\(remaining.reduce(0) { $0 + $1.points.count })"])

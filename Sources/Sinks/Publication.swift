@@ -17,7 +17,7 @@ package struct SignalPoint: Sendable, Equatable {
 
 /// Everything one tick publishes: finite values only (NaN and ±Inf are dropped and counted
 /// before they get here).
-package struct Publication: Sendable {
+package struct Publication: Sendable, Equatable {
     /// Milliseconds since the epoch at which the values were computed.
     package var timestamp: Int64
     package var points: [SignalPoint]

@@ -42,12 +42,19 @@ package struct RetryingSink<C: Clock>: MetricSink where C.Duration == Duration {
     package func publish(_ publication: Publication) async throws(SinkError) {
         let started = clock.now
         var attempt = 1
+        var pending = publication
         while true {
             do {
-                try await inner.publish(publication)
+                try await inner.publish(pending)
                 return
             } catch {
-                guard error.retryable, attempt < policy.maxAttempts else { throw error }
+                // Only what was not acknowledged is sent again.
+                if let undelivered = error.undelivered { pending = undelivered }
+                guard error.retryable, attempt < policy.maxAttempts else {
+                    var final = error
+                    final.undelivered = pending
+                    throw final
+                }
                 let wait = policy.delay(attempt: attempt, retryAfter: error.retryAfter, random: random())
                 if started.duration(to: clock.now) + wait > policy.budget { throw error }
                 do {

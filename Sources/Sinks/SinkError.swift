@@ -13,6 +13,9 @@ package struct SinkError: Error, Sendable, Equatable, CustomStringConvertible {
     /// For a permanent error that refused only part of a publication: how many points were
     /// refused (the rest were delivered). Nil means the whole publication.
     package var rejectedPoints: Int? = nil
+    /// The points of the publication the destination has not acknowledged (`Delivery`); nil
+    /// means none were: all of it is still to send.
+    package var undelivered: Publication? = nil
 
     package init(_ code: Code, _ message: String, retryable: Bool, retryAfter: Duration? = nil, rejectedPoints: Int? = nil) {
         self.code = code

@@ -1,0 +1,85 @@
+import BridgeTesting
+import Credentials
+import Exposition
+import Foundation
+import Logging
+import Sinks
+import Synchronization
+import Testing
+import Transport
+
+@testable import CloudWatch
+
+/// The `i` dimension value of every datum in a PutMetricData body.
+func datumIndices(_ body: [UInt8]) -> [String] {
+    let text = String(decoding: Gzip.decompress(body) ?? body, as: UTF8.self)
+    return text.split(separator: "&").compactMap { field in
+        let parts = field.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, parts[0].hasSuffix(".Dimensions.member.1.Value") else { return nil }
+        return String(parts[1])
+    }
+}
+
+@Suite("CloudWatch delivers every point exactly once")
+struct CloudWatchExactlyOnceTests {
+    static let points = (0..<2500).map { SignalPoint(signal: "Jobs", labels: Labels(["i": String($0)]), value: Double($0)) }
+
+    func cloudWatch(_ server: FakeHTTPServer) -> CloudWatchSink {
+        var settings = CloudWatchSink.Settings(namespace: "Membrane", region: "eu-west-1")
+        settings.endpoint = server.baseURL + "/"
+        return CloudWatchSink(settings: settings, credentials: StaticCredentialProvider(testCredentials), transport: CurlTransport(environment: [:]), logger: Logger(label: "test"))
+    }
+
+    /// Measured: 2500 series (requests of 1000, 1000, 500) to an endpoint that answers 500 to
+    /// the second request once: five requests, and 1000 points arrived twice.
+    @Test("the second of three batches refused once: four requests, each of the 2500 points accepted once")
+    func secondBatchRefusedOnce() async throws {
+        let calls = Mutex(0)
+        let accepted = Mutex<[String]>([])
+        try await withFakeServer(handler: { request in
+            let call = calls.withLock { value in
+                defer { value += 1 }
+                return value
+            }
+            if call == 1 { return FakeResponse(status: 500, text: "<ErrorResponse><Error><Code>InternalFailure</Code></Error></ErrorResponse>") }
+            accepted.withLock { $0 += datumIndices(request.body) }
+            return FakeResponse(text: "<PutMetricDataResponse/>")
+        }) { server in
+            let sink = RetryingSink(cloudWatch(server), policy: RetryPolicy(), clock: ContinuousClock(), random: { 0 })
+            try await sink.publish(Publication(timestamp: Int64(Date().timeIntervalSince1970 * 1000), points: Self.points))
+            #expect(calls.withLock { $0 } == 4)
+            let arrived = accepted.withLock { $0 }
+            #expect(arrived.count == 2500)
+            #expect(Set(arrived) == Set((0..<2500).map(String.init)))
+        }
+    }
+
+    @Test("through the outbox across a restart: what was accepted before is not sent again")
+    func outboxAcrossRestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-cw-once-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let calls = Mutex(0)
+        let down = Mutex(true)
+        let accepted = Mutex<[String]>([])
+        try await withFakeServer(handler: { request in
+            let call = calls.withLock { value in
+                defer { value += 1 }
+                return value
+            }
+            if call >= 1, down.withLock({ $0 }) { return FakeResponse(status: 503, text: "<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>") }
+            accepted.withLock { $0 += datumIndices(request.body) }
+            return FakeResponse(text: "<PutMetricDataResponse/>")
+        }) { server in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let before = OutboxSink(cloudWatch(server), directory: directory, logger: Logger(label: "test"))
+            await #expect(throws: SinkError.self) { try await before.publish(Publication(timestamp: now, points: Self.points)) }
+            #expect(accepted.withLock { $0.count } == 1000)
+            down.withLock { $0 = false }
+            let after = OutboxSink(cloudWatch(server), directory: directory, logger: Logger(label: "test"))
+            try await after.publish(Publication(timestamp: now + 60_000, points: [SignalPoint(signal: "Jobs", labels: Labels(["i": "next"]), value: 1)]))
+            let arrived = accepted.withLock { $0 }
+            #expect(arrived.count == 2501)
+            #expect(Set(arrived) == Set((0..<2500).map(String.init) + ["next"]))
+        }
+    }
+}
