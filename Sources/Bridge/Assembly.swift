@@ -126,13 +126,18 @@ package enum Assembly {
         _ config: BridgeConfig,
         transport: any HTTPTransport,
         logger: Logger,
+        offTick: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput
     ) async -> [any MetricSink] {
         var result: [any MetricSink] = []
-        // Cloud sinks retry inside one cycle; what still fails waits in the outbox for the next.
+        // Cloud sinks retry inside one delivery; what still fails waits in the outbox for the
+        // next. In `run` a worker delivers off the tick, so a hung destination stalls nothing.
         func retrying(_ sink: any MetricSink) -> any MetricSink { RetryingSink(sink, policy: RetryPolicy(), clock: ContinuousClock()) }
-        func durable(_ sink: any MetricSink) -> any MetricSink { OutboxSink(retrying(sink), directory: config.stateDirectory, logger: logger) }
+        func durable(_ sink: any MetricSink) -> any MetricSink {
+            let outbox = OutboxSink(retrying(sink), directory: config.stateDirectory, logger: logger)
+            return offTick ? SinkWorker(outbox, mode: .queue(capacity: outbox.capacity), logger: logger) : outbox
+        }
         for sink in config.sinks {
             switch sink {
             case .stdout(let name, let format, _):
@@ -145,7 +150,8 @@ package enum Assembly {
                 result.append(durable(googleMonitoring(settings, transport: transport, logger: logger, environment: environment)))
             case .cloudRun(let settings):
                 // No outbox: an old scaling decision must never be replayed.
-                result.append(retrying(cloudRun(settings, stateDirectory: config.stateDirectory, transport: transport, logger: logger, environment: environment)))
+                let scaler = retrying(cloudRun(settings, stateDirectory: config.stateDirectory, transport: transport, logger: logger, environment: environment))
+                result.append(offTick ? SinkWorker(scaler, mode: .latest, logger: logger) : scaler)
             case .azureMonitor(let settings):
                 result.append(durable(azureMonitor(settings, transport: transport, logger: logger, environment: environment)))
             case .emf(let config, let path):
@@ -269,11 +275,16 @@ package enum Assembly {
     }
 
     /// - Parameter signals: the config's signals, compiled by `signals(_:)`.
-    package static func tick(_ config: BridgeConfig, signals: [SignalDefinition], transport: any HTTPTransport, logger: Logger, write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput) async -> Tick {
+    /// - Parameter offTick: give each cloud sink a worker that delivers in the background
+    ///   (`run`); `once` and `explain` publish inline and wait.
+    package static func tick(
+        _ config: BridgeConfig, signals: [SignalDefinition], transport: any HTTPTransport, logger: Logger, offTick: Bool = false,
+        write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput
+    ) async -> Tick {
         Tick(
             targets: targets(config),
             signals: signals,
-            sinks: await sinks(config, transport: transport, logger: logger, write: write),
+            sinks: await sinks(config, transport: transport, logger: logger, offTick: offTick, write: write),
             scraper: Scraper(transport: transport, logger: logger),
             logger: logger
         )

@@ -205,7 +205,7 @@ package enum StatusReport {
             return "{\"name\":\(JSONText.quote(signal.name)),\"decision\":\(JSONText.quote(signal.decision.rawValue)),\"published\":[\(values)]}"
         }
         let sinks = report.sinks.map { sink in
-            "{\"name\":\(JSONText.quote(sink.name)),\"type\":\(JSONText.quote(sink.type)),\"points\":\(sink.points),\"error\":\(string(sink.error?.message))}"
+            "{\"name\":\(JSONText.quote(sink.name)),\"type\":\(JSONText.quote(sink.type)),\"points\":\(sink.points),\"waiting\":\(sink.waiting),\"error\":\(string(sink.error?.message))}"
         }
         return "{\"cycle\":{\"time\":\(report.time),\"targets\":[\(targets.joined(separator: ","))],\"signals\":[\(signals.joined(separator: ","))],\"sinks\":[\(sinks.joined(separator: ","))]}}"
     }

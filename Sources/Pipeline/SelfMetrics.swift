@@ -31,6 +31,7 @@ package enum SelfMetrics {
             let labels = [("sink", sink.name), ("type", sink.type)]
             Counter(label: "scalebridge_publish_attempts_total", dimensions: labels).increment(by: 0)
             Counter(label: "scalebridge_points_sent_total", dimensions: labels).increment(by: 0)
+            if sink.deliversLater { Gauge(label: "scalebridge_sink_queue_points", dimensions: labels).record(0) }
             for code in SinkError.Code.allCases { Counter(label: "scalebridge_publish_errors_total", dimensions: labels + [("reason", code.rawValue)]).increment(by: 0) }
             for reason in dropReasons { Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", sink.name), ("reason", reason)]).increment(by: 0) }
         }
@@ -57,25 +58,33 @@ package enum SelfMetrics {
             Gauge(label: "scalebridge_target_up", dimensions: target).record(scrape.isUp ? 1 : 0)
             Gauge(label: "scalebridge_scrape_duration_seconds", dimensions: target).record(scrape.duration.seconds)
         }
-        for sink in report.sinks {
-            let labels = [("sink", sink.name), ("type", sink.type)]
-            Counter(label: "scalebridge_publish_attempts_total", dimensions: labels).increment()
-            if let error = sink.error {
-                Counter(label: "scalebridge_publish_errors_total", dimensions: labels + [("reason", error.code.rawValue)]).increment()
-                Gauge(label: "scalebridge_sink_reachable", dimensions: labels).record(error.code == .network ? 0 : 1)
-            } else if sink.points > 0 {
-                // Only a real delivery says the destination is reachable: "nothing to send"
-                // (every signal skipped) must not keep the not-publishing alert quiet.
-                Counter(label: "scalebridge_points_sent_total", dimensions: labels).increment(by: sink.points)
-                Gauge(label: "scalebridge_sink_reachable", dimensions: labels).record(1)
-                Gauge(label: "scalebridge_last_successful_publish_timestamp_seconds", dimensions: labels).record(Double(report.time) / 1000)
-            }
+        // Sinks with a worker record their deliveries themselves.
+        for sink in report.sinks where !sink.queued {
+            recordDelivery(sink: sink.name, type: sink.type, points: sink.points, error: sink.error, time: report.time)
         }
         for outcome in report.signals {
             Counter(label: "scalebridge_signal_decisions_total", dimensions: [("signal", outcome.name), ("decision", outcome.decision.rawValue)]).increment()
             for (labels, value) in outcome.published {
                 Gauge(label: "scalebridge_signal_value", dimensions: [("signal", outcome.name), ("series", labels.isEmpty ? "{}" : labels.description)]).record(value)
             }
+        }
+    }
+}
+
+extension SelfMetrics {
+    /// One delivery attempt's outcome (after retries).
+    package static func recordDelivery(sink: String, type: String, points: Int, error: SinkError?, time: Int64) {
+        let labels = [("sink", sink), ("type", type)]
+        Counter(label: "scalebridge_publish_attempts_total", dimensions: labels).increment()
+        if let error {
+            Counter(label: "scalebridge_publish_errors_total", dimensions: labels + [("reason", error.code.rawValue)]).increment()
+            Gauge(label: "scalebridge_sink_reachable", dimensions: labels).record(error.code == .network ? 0 : 1)
+        } else if points > 0 {
+            // Only a real delivery says the destination is reachable: "nothing to send"
+            // (every signal skipped) must not keep the not-publishing alert quiet.
+            Counter(label: "scalebridge_points_sent_total", dimensions: labels).increment(by: points)
+            Gauge(label: "scalebridge_sink_reachable", dimensions: labels).record(1)
+            Gauge(label: "scalebridge_last_successful_publish_timestamp_seconds", dimensions: labels).record(Double(time) / 1000)
         }
     }
 }

@@ -42,6 +42,10 @@ package struct Tick: Sendable {
         package var type: String
         package var error: SinkError?
         package var points: Int
+        /// Handed to the sink's worker (`run`): `error` is its last delivery's, if any.
+        package var queued = false
+        /// Points waiting in the worker's queue and outbox.
+        package var waiting = 0
     }
 
     /// One label set written by several scrapes in one cycle.
@@ -196,6 +200,11 @@ package struct Tick: Sendable {
         report.sinks = await withTaskGroup(of: (Int, SinkOutcome).self) { group in
             for (index, sink) in sinks.enumerated() {
                 group.addTask {
+                    if let worker = sink as? SinkWorker {
+                        try? await worker.publish(publication)
+                        let last = worker.lastOutcome
+                        return (index, SinkOutcome(name: sink.name, type: sink.type, error: last?.error, points: last?.points ?? 0, queued: true, waiting: worker.queuedPoints))
+                    }
                     do throws(SinkError) {
                         try await sink.publish(publication)
                         logger.debug("published", metadata: ["sink": "\(sink.name)", "points": "\(publication.points.count)"])

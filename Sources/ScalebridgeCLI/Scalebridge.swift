@@ -65,13 +65,14 @@ func loadConfig(_ path: String) throws -> (BridgeConfig, [SignalDefinition]) {
 func withTick<T>(
     _ options: ConfigOptions,
     _ global: GlobalOptions,
+    offTick: Bool = false,
     _ body: (BridgeConfig, Tick, Logger) async throws -> T
 ) async throws -> T {
     let logger = global.makeLogger()
     let (config, signals) = try loadConfig(options.config)
     let transport = CurlTransport()
     defer { transport.shutdown() }
-    let tick = await Assembly.tick(config, signals: signals, transport: transport, logger: logger)
+    let tick = await Assembly.tick(config, signals: signals, transport: transport, logger: logger, offTick: offTick)
     return try await body(config, tick, logger)
 }
 
@@ -141,7 +142,7 @@ struct Run: AsyncParsableCommand {
         // Self-metrics go to swift-prometheus; bootstrap before any metric is created.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        try await withTick(configOptions, global) { config, tick, logger in
+        try await withTick(configOptions, global, offTick: true) { config, tick, logger in
             let address = listen ?? config.listen
             SelfMetrics.declare(tick)
             let health = HealthState(staleAfter: HealthState.staleAfter(interval: config.scrape.interval.timeInterval))
@@ -220,6 +221,8 @@ struct Run: AsyncParsableCommand {
             await group.next()
             group.cancelAll()
         }
+        // Queued points go to the outbox on disk; an in-flight request is cancelled.
+        for case let worker as SinkWorker in tick.sinks { await worker.shutdown() }
         Assembly.saveState(await engine.state, config, tick: tick, logger: logger)
         logger.info("stopped")
     }

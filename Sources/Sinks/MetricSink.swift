@@ -11,8 +11,11 @@ package protocol MetricSink: Sendable {
     /// How old a point the destination still accepts (for points kept in the outbox); nil
     /// means the sink does not keep points for later (stdout, local files).
     var maxPointAge: Duration? { get }
+    /// True when `publish` only queues (a worker delivers later and reports for itself).
+    var deliversLater: Bool { get }
 }
 
 extension MetricSink {
     package var maxPointAge: Duration? { nil }
+    package var deliversLater: Bool { false }
 }

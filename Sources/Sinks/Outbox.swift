@@ -15,7 +15,7 @@ import Metrics
 package final class OutboxSink: MetricSink, @unchecked Sendable {
     package let inner: any MetricSink
     let path: String?
-    let capacity: Int
+    package let capacity: Int
     let logger: Logger
     let now: @Sendable () -> Date
     private let pending = Mutex<[Publication]>([])
@@ -48,13 +48,24 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
     }
 
     package func publish(_ publication: Publication) async throws(SinkError) {
+        try await publish(all: [publication])
+    }
+
+    /// Adds these to the queue (on disk too) without sending: a stopping worker's leftovers.
+    package func keep(_ publications: [Publication]) {
+        guard !publications.isEmpty, inner.maxPointAge != nil else { return }
+        store(bound(pending.withLock { $0 } + publications))
+    }
+
+    /// Queues the publications behind what the outbox holds and sends the queue in order.
+    package func publish(all publications: [Publication]) async throws(SinkError) {
         // Only sinks with an acceptance window keep points for later.
         guard let maxAge = inner.maxPointAge else {
-            try await inner.publish(publication)
+            for publication in publications { try await inner.publish(publication) }
             return
         }
         var queue = pending.withLock { $0 }
-        queue.append(publication)
+        queue += publications
         queue = expire(queue, maxAge: maxAge)
         var index = 0
         do {

@@ -450,8 +450,13 @@ struct CLITests {
                 #expect(metrics.contains(#"scalebridge_points_sent_total{sink="stdout",type="stdout"} "#))
                 #expect(await get("/healthz")?.status == 200)
                 #expect(await get("/readyz")?.status == 200, "a cloud error is not a reason to restart or stop routing")
-                let status = (await get("/status")).map { String(decoding: $0.body, as: UTF8.self) } ?? ""
-                #expect(status.contains(#""name":"cw","type":"cloudwatch","points":0,"error":"#), "\(status)")
+                // The worker delivers off the tick: a later cycle's status carries its outcome.
+                var status = ""
+                while !status.contains("CloudWatch answered HTTP 500"), ContinuousClock.now < deadline + .seconds(10) {
+                    status = (await get("/status")).map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+                    if !status.contains("CloudWatch answered HTTP 500") { try await Task.sleep(for: .milliseconds(250)) }
+                }
+                #expect(status.contains(#""name":"cw","type":"cloudwatch","points":0,"waiting":"#) && status.contains("CloudWatch answered HTTP 500"), "\(status)")
                 #expect(status.contains(#""job":"dead","instance":"127.0.0.1:1","up":false"#))
                 child.signal(SIGTERM)
                 let output = await child.wait(timeout: .seconds(20))
