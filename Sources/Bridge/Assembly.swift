@@ -129,7 +129,7 @@ package enum Assembly {
         offTick: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput
-    ) async -> [any MetricSink] {
+    ) async throws(ConfigErrors) -> [any MetricSink] {
         var result: [any MetricSink] = []
         // Cloud sinks retry inside one delivery; what still fails waits in the outbox for the
         // next. In `run` a worker delivers off the tick, so a hung destination stalls nothing.
@@ -143,7 +143,7 @@ package enum Assembly {
             case .stdout(let name, let format, _):
                 result.append(StdoutSink(name: name, format: format == .json ? .json : .text, write: write))
             case .cloudwatch(let settings):
-                result.append(durable(await cloudWatch(settings, transport: transport, logger: logger, environment: environment)))
+                result.append(durable(try await cloudWatch(settings, transport: transport, logger: logger, environment: environment)))
             case .prometheus(let name, _):
                 result.append(PrometheusSink(name: name))
             case .googleMonitoring(let settings):
@@ -174,10 +174,12 @@ package enum Assembly {
         return settings
     }
 
-    static func cloudWatch(_ config: CloudWatchSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async -> CloudWatchSink {
-        let region =
-            await AWSCredentialChain.region(configured: config.region, environment: environment, transport: transport, imds: config.imdsEndpoint)
-            ?? "us-east-1"
+    static func cloudWatch(_ config: CloudWatchSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async throws(ConfigErrors) -> CloudWatchSink {
+        guard let region = await AWSCredentialChain.region(configured: config.region, environment: environment, transport: transport, imds: config.imdsEndpoint) else {
+            throw ConfigErrors([
+                ConfigError(config.location, "sinks.\(config.name).region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)", hint: "set region: (e.g. eu-west-1) or AWS_REGION")
+            ])
+        }
         let settings = cloudWatchSettings(config, region: region, environment: environment)
         let source: any AWSCredentialProvider
         if let key = config.accessKeyID, let secret = config.secretAccessKey {
@@ -280,11 +282,11 @@ package enum Assembly {
     package static func tick(
         _ config: BridgeConfig, signals: [SignalDefinition], transport: any HTTPTransport, logger: Logger, offTick: Bool = false,
         write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput
-    ) async -> Tick {
+    ) async throws(ConfigErrors) -> Tick {
         Tick(
             targets: targets(config),
             signals: signals,
-            sinks: await sinks(config, transport: transport, logger: logger, offTick: offTick, write: write),
+            sinks: try await sinks(config, transport: transport, logger: logger, offTick: offTick, write: write),
             scraper: Scraper(transport: transport, logger: logger),
             logger: logger
         )

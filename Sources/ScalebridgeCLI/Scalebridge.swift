@@ -72,7 +72,13 @@ func withTick<T>(
     let (config, signals) = try loadConfig(options.config)
     let transport = CurlTransport()
     defer { transport.shutdown() }
-    let tick = await Assembly.tick(config, signals: signals, transport: transport, logger: logger, offTick: offTick)
+    let tick: Tick
+    do {
+        tick = try await Assembly.tick(config, signals: signals, transport: transport, logger: logger, offTick: offTick)
+    } catch {
+        OutputFile.standardError(error.description + "\n")
+        throw ExitCode(ExitCodes.invalidConfig)
+    }
     return try await body(config, tick, logger)
 }
 

@@ -1,4 +1,5 @@
 import Exposition
+import Formats
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -36,9 +37,7 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
         pending.withLock { $0 = load() }
     }
 
-    package static func fileName(_ sink: String) -> String {
-        String(sink.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
-    }
+    package static func fileName(_ sink: String) -> String { FileNames.component(sink) }
 
     package var pendingPoints: Int { pending.withLock { $0.reduce(0) { $0 + $1.points.count } } }
 

@@ -467,11 +467,21 @@ package enum ConfigLoader {
             signalNames[signal.name] = signal.location
         }
         var sinkNames: [String: SourceLocation] = [:]
+        var sinkFiles: [String: (name: String, location: SourceLocation)] = [:]
         for (index, sink) in zip(indices.sinks, config.sinks) {
             if let first = sinkNames[sink.name] {
                 reader.errors.append(ConfigError(sink.location, "sinks[\(index)].name", "sink name `\(sink.name)` is already used at line \(first.line)", hint: "give each sink a distinct `name`"))
+            } else if let other = sinkFiles[FileNames.component(sink.name)] {
+                // `a.b` and `a_b` would share state_dir/outbox/a_b.json (and the scaling state).
+                reader.errors.append(
+                    ConfigError(
+                        sink.location, "sinks[\(index)].name", "sink name `\(sink.name)` would share its state files with `\(other.name)` at line \(other.location.line)",
+                        hint: "names differing only in characters other than letters, digits, - and _ collide; rename one"
+                    )
+                )
             }
             sinkNames[sink.name] = sink.location
+            sinkFiles[FileNames.component(sink.name)] = (sink.name, sink.location)
             if case .cloudRun(let run) = sink, !run.signal.isEmpty, signalNames[run.signal] == nil {
                 reader.errors.append(
                     ConfigError(run.signalLocation ?? run.location, "sinks[\(index)].signal", "no signal is named `\(run.signal)`", hint: nearest(run.signal, in: Array(signalNames.keys)).map { "did you mean `\($0)`?" })

@@ -105,12 +105,29 @@ package enum AWSCredentialChain {
     }
 
     /// Region from config, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile, then IMDS.
+    /// Where the region is looked for, in order, for the error when none has it.
+    package static let regionSources = "the sink's `region`, AWS_REGION, AWS_DEFAULT_REGION, the profile in the AWS config file, ECS task metadata (ECS_CONTAINER_METADATA_URI_V4), EC2 instance metadata"
+
+    /// The region, from config, the environment, the profile, then the ECS or EC2 metadata;
+    /// nil when none has it (never a silent default).
     package static func region(configured: String?, environment: [String: String], transport: any HTTPTransport, imds: String? = nil) async -> String? {
         if let configured, !configured.isEmpty { return configured }
         for key in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
             if let value = environment[key], !value.isEmpty { return value }
         }
         if let region = SharedFileCredentialProvider(environment: environment).region() { return region }
+        if let base = environment["ECS_CONTAINER_METADATA_URI_V4"], !base.isEmpty {
+            var request = HTTPRequest(url: base + "/task")
+            request.options.timeout = .seconds(2)
+            request.options.bypassProxy = true
+            // The task ARN is arn:aws:ecs:REGION:ACCOUNT:task/…
+            if let response = try? await transport.send(request), response.isSuccess,
+                case .object(let task)? = JSONValue.parse(response.body), case .string(let arn)? = task["TaskARN"]
+            {
+                let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+                if parts.count > 3, !parts[3].isEmpty { return String(parts[3]) }
+            }
+        }
         return await IMDSCredentialProvider(environment: environment, transport: transport, endpoint: imds).region()
     }
 }

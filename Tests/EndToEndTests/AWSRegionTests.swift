@@ -1,0 +1,49 @@
+import BridgeTesting
+import Foundation
+import Testing
+
+@Suite("The AWS region: found, or an error naming where it was looked for")
+struct AWSRegionTests {
+    let cli = CLITests()
+
+    func config() throws -> String {
+        try cli.temporaryFile("region.yaml", """
+            targets: [{name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}]
+            signals: [{name: Workers, expr: max(queued_tasks_workers_required)}]
+            sinks:
+              - {type: cloudwatch, name: cw, namespace: N, access_key_id: AKID, secret_access_key: s}
+            """)
+    }
+
+    /// Measured: a failed region lookup fell back to us-east-1 without a word.
+    @Test("no region anywhere: exit 2 with the sink's line and every source, never a silent us-east-1")
+    func noRegion() async throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("sb-home-\(UUID().uuidString)").path
+        let output = try await cli.scalebridge(["explain", "--config", try config()], environment: [
+            "HOME": home, "AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_EC2_METADATA_DISABLED": "true", "ECS_CONTAINER_METADATA_URI_V4": "",
+            "AWS_CONFIG_FILE": home + "/none", "AWS_PROFILE": "",
+        ])
+        #expect(output.status == 2, "\(output.stdout)\(output.stderr)")
+        #expect(output.stderr.contains("no AWS region found") && output.stderr.contains(":4:"), "\(output.stderr)")
+        for source in ["AWS_REGION", "AWS_DEFAULT_REGION", "profile", "ECS task metadata", "EC2 instance metadata"] {
+            #expect(output.stderr.contains(source), "\(source)")
+        }
+        #expect(!output.stdout.contains("us-east-1") && !output.stderr.contains("us-east-1"))
+    }
+
+    @Test("on ECS, the region comes from the task metadata's task ARN")
+    func ecsMetadata() async throws {
+        try await withFakeServer(handler: { request in
+            request.path == "/v4/abc/task"
+                ? FakeResponse(text: #"{"Cluster":"c","TaskARN":"arn:aws:ecs:eu-central-1:123456789012:task/c/0123456789abcdef"}"#)
+                : FakeResponse(status: 404, text: "")
+        }) { metadata in
+            let home = FileManager.default.temporaryDirectory.appendingPathComponent("sb-home-\(UUID().uuidString)").path
+            let output = try await cli.scalebridge(["explain", "--config", try config()], environment: [
+                "HOME": home, "AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": home + "/none",
+                "ECS_CONTAINER_METADATA_URI_V4": metadata.baseURL + "/v4/abc",
+            ])
+            #expect(output.stdout.contains("region eu-central-1"), "\(output.stdout)\(output.stderr)")
+        }
+    }
+}
