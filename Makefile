@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= examples/quickstart.yaml
 
-.PHONY: all deps deps-test build release run test check lint format clean bench bench-check bench-thresholds bench-instructions compare
+.PHONY: all deps deps-test build release run test check lint format clean bench bench-check bench-thresholds bench-instructions compare fuzz
 
 all: build
 
@@ -47,6 +47,11 @@ bench-instructions:
 bench-thresholds:
 	$(BENCH) --allow-writing-to-package-directory benchmark thresholds update --path "$(CURDIR)/Benchmarks/Thresholds"
 	python3 bench/instructions.py --update
+
+## Coverage-guided fuzzing (libFuzzer + address sanitizer), FUZZ_SECONDS per target (dev/fuzz.sh).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	dev/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 ## Side-by-side figures against Python prometheus_client/boto3 and promtool (bench/compare.sh).
 compare:

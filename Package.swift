@@ -125,6 +125,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Every parser of remote bytes as a fuzz target (Fuzz/, make fuzz; replayed by make test).
+        .target(name: "FuzzTargets", dependencies: ["Exposition", "Query", "Config", "Formats", "Sinks", "Signing", "Credentials", "CloudWatch", "AzureMonitor"]),
         .target(
             name: "Bridge",
             dependencies: [
@@ -211,6 +213,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "BridgeTesting"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BridgeTesting", "Exposition", "Transport"]
@@ -242,4 +245,11 @@ if ProcessInfo.processInfo.environment["SCALEBRIDGE_BENCHMARKS"] != nil {
         // The same workloads for callgrind, on machines without hardware counters (bench/instructions.py).
         .executableTarget(name: "InstructionCounts", dependencies: ["BenchmarkWorkloads"], path: "bench/InstructionCounts"),
     ]
+}
+
+// The libFuzzer driver, built only on request with the fuzzer and address sanitizers:
+// SCALEBRIDGE_FUZZ=1 swift build -c release --product scalebridge-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+if ProcessInfo.processInfo.environment["SCALEBRIDGE_FUZZ"] != nil {
+    package.products.append(.executable(name: "scalebridge-fuzz", targets: ["FuzzDriver"]))
+    package.targets.append(.executableTarget(name: "FuzzDriver", dependencies: ["FuzzTargets"], path: "Fuzz/Driver"))
 }

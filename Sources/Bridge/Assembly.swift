@@ -5,6 +5,7 @@ import GoogleMonitoring
 import Config
 import Credentials
 import Exposition
+import Formats
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -181,6 +182,12 @@ package enum Assembly {
             ])
         }
         let settings = cloudWatchSettings(config, region: region, environment: environment)
+        if config.endpoint == nil, let endpoint = settings.endpoint, !SecureURL.acceptable(endpoint) {
+            let variable = environment["AWS_ENDPOINT_URL_CLOUDWATCH"] != nil ? "AWS_ENDPOINT_URL_CLOUDWATCH" : "AWS_ENDPOINT_URL"
+            throw ConfigErrors([
+                ConfigError(config.location, "sinks.\(config.name).endpoint", "\(variable) (\(RedactedURL.display(endpoint))) must be an https URL: signed requests are sent there; plain http is allowed only to 127.0.0.1, localhost or [::1]")
+            ])
+        }
         let source: any AWSCredentialProvider
         if let key = config.accessKeyID, let secret = config.secretAccessKey {
             source = StaticCredentialProvider(AWSCredentials(accessKeyID: key.reveal(), secretAccessKey: secret.reveal(), sessionToken: config.sessionToken?.reveal()))

@@ -243,7 +243,7 @@ package struct CloudRunSink: MetricSink {
     /// The current count: a missing field means 0.
     func read() async throws(SinkError) -> Resource {
         let object = try await call(.get, settings.resourceURL)
-        let count = object["scaling"]?[settings.target.field]?.numeric.map { Int($0) } ?? 0
+        let count = object["scaling"]?[settings.target.field]?.numeric.map { Int(saturating: $0) } ?? 0
         return Resource(count: count, etag: object["etag"]?.string)
     }
 
@@ -268,7 +268,7 @@ package struct CloudRunSink: MetricSink {
         }
         if let error = operation["error"], error.object != nil {
             let message = error["message"]?.string ?? "unknown error"
-            let code = error["code"]?.number.map { Int($0) } ?? 0
+            let code = error["code"]?.number.map { Int(saturating: $0) } ?? 0
             // 10 = ABORTED, 9 = FAILED_PRECONDITION: someone else changed the resource.
             if code == 10 || code == 9 {
                 throw SinkError(.server, "conflicting concurrent update of \(settings.target.resourceName): \(message); reading it again and deciding anew", retryable: true)

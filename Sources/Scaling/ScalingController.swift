@@ -236,13 +236,7 @@ package struct ScalingController: Sendable {
     static let largestCount = 1 << 40
 
     /// ceil(x) as an Int, saturating: the signal is app data and may be any double.
-    static func ceiling(_ x: Double) -> Int {
-        let up = x.rounded(.up)
-        if up.isNaN { return 0 }
-        if up >= 9.2e18 { return Int.max }
-        if up <= -9.2e18 { return Int.min }
-        return Int(up)
-    }
+    static func ceiling(_ x: Double) -> Int { Int(saturating: x.rounded(.up)) }
 
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : CFormat.string("%.3g", value)

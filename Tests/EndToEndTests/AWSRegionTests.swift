@@ -47,3 +47,41 @@ struct AWSRegionTests {
         }
     }
 }
+
+@Suite("Endpoints that receive credentials")
+struct SecureEndpointTests {
+    let cli = CLITests()
+
+    @Test("a sink endpoint or token URL over plain http to another host is a config error; loopback is allowed")
+    func plainHTTPRefused() async throws {
+        let config = try cli.temporaryFile("endpoints.yaml", """
+            targets: [{name: api, url: "http://127.0.0.1:9/metrics"}]
+            signals: [{name: S, expr: "1"}]
+            sinks:
+              - {type: cloudwatch, name: cw, namespace: N, region: eu-west-1, endpoint: "http://monitoring.example.com/"}
+              - {type: cloudwatch, name: local, namespace: N, region: eu-west-1, endpoint: "http://127.0.0.1:4566/"}
+              - {type: cloudwatch, name: tricky, namespace: N, region: eu-west-1, endpoint: "http://127.0.0.1.example.com/"}
+              - {type: azure_monitor, name: az, region: westeurope, resource_id: /r, endpoint: "http://localhost.example.com"}
+              - {type: google_monitoring, name: g, project: p, token_url: "http://oauth.example.com/token"}
+            """)
+        let output = try await cli.scalebridge(["check", "--config", config])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("sinks[0].endpoint: must be an https URL"), "\(output.stderr)")
+        #expect(!output.stderr.contains("sinks[1].endpoint"))
+        #expect(output.stderr.contains("sinks[2].endpoint: must be an https URL"))
+        #expect(output.stderr.contains("sinks[3].endpoint: must be an https URL"))
+        #expect(output.stderr.contains("sinks[4].token_url: must be an https URL"))
+    }
+
+    @Test("AWS_ENDPOINT_URL over plain http to another host stops start-up")
+    func environmentEndpoint() async throws {
+        let config = try cli.temporaryFile("env-endpoint.yaml", """
+            targets: [{name: api, url: "http://127.0.0.1:9/metrics"}]
+            signals: [{name: S, expr: "1"}]
+            sinks: [{type: cloudwatch, name: cw, namespace: N, region: eu-west-1, access_key_id: A, secret_access_key: s}]
+            """)
+        let output = try await cli.scalebridge(["explain", "--config", config], environment: ["AWS_ENDPOINT_URL": "http://evil.example.com/?token=x"])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("AWS_ENDPOINT_URL (http://evil.example.com/?…) must be an https URL"), "\(output.stderr)")
+    }
+}

@@ -50,7 +50,7 @@ extension ConfigLoader {
             if let problem = azureName(namespace) { reader.error(entries["namespace"]!.value, "\(path).namespace", problem) }
             config.namespace = namespace
         }
-        config.endpoint = reader.optionalString(entries, "endpoint", path)
+        config.endpoint = reader.secureURL(entries, "endpoint", path, carries: "tokens")
         config.naming = readNaming(entries, path, &reader, nameRule: azureName)
         let labelCount = config.naming.labelDimensions?.count ?? 0
         if config.naming.dimensions.count + labelCount > 10 {
@@ -68,7 +68,7 @@ extension ConfigLoader {
         config.certificatePassword = reader.optionalString(entries, "certificate_password", path).map(Secret.init)
         if let entry = entries["send_certificate_chain"] { config.sendCertificateChain = reader.bool(entry.value, "\(path).send_certificate_chain") ?? false }
         config.federatedTokenFile = reader.optionalString(entries, "federated_token_file", path)
-        config.authorityHost = reader.optionalString(entries, "authority_host", path)
+        config.authorityHost = reader.secureURL(entries, "authority_host", path, carries: "secrets and assertions")
         config.managedIdentityObjectID = reader.optionalString(entries, "managed_identity_object_id", path)
         config.managedIdentityResourceID = reader.optionalString(entries, "managed_identity_resource_id", path)
         config.imdsEndpoint = reader.optionalString(entries, "imds_endpoint", path)
@@ -103,13 +103,6 @@ extension ConfigLoader {
         if userAssigned.count > 1 {
             reader.error(node, path, "give at most one of managed_identity_object_id and managed_identity_resource_id")
         }
-        if let host = config.authorityHost, !host.hasPrefix("https://"), !isLoopbackURL(host) {
-            reader.error(entries["authority_host"]?.value, "\(path).authority_host", "must be an https URL (secrets and assertions are sent there)")
-        }
-    }
-
-    static func isLoopbackURL(_ url: String) -> Bool {
-        ["http://127.", "http://localhost", "http://[::1]"].contains { url.hasPrefix($0) }
     }
 
     /// Azure's name rules, conservatively (the troubleshooting guide forbids spaces).
@@ -127,11 +120,8 @@ extension ConfigLoader {
         var credentials = GoogleCredentialConfig()
         credentials.keyFile = reader.optionalString(entries, "key_file", path)
         if let entry = entries["self_signed_jwt"] { credentials.selfSignedJWT = reader.bool(entry.value, "\(path).self_signed_jwt") ?? false }
-        credentials.tokenURL = reader.optionalString(entries, "token_url", path)
+        credentials.tokenURL = reader.secureURL(entries, "token_url", path, carries: "signed assertions")
         credentials.metadataEndpoint = reader.optionalString(entries, "metadata_endpoint", path)
-        if let url = credentials.tokenURL, !url.hasPrefix("https://"), !isLoopbackURL(url) {
-            reader.error(entries["token_url"]?.value, "\(path).token_url", "must be an https URL (signed assertions are sent there)")
-        }
         return credentials
     }
 
@@ -181,7 +171,7 @@ extension ConfigLoader {
             if interval < .seconds(5) { reader.error(entry.value, "\(path).min_interval", "Cloud Monitoring refuses points of one series closer than 5-10 s", hint: "use 10s (the default)") }
             config.minInterval = interval
         }
-        config.endpoint = reader.optionalString(entries, "endpoint", path)
+        config.endpoint = reader.secureURL(entries, "endpoint", path, carries: "tokens")
         config.credentials = readGoogleCredentials(entries, path, &reader)
         return config
     }
@@ -251,7 +241,7 @@ extension ConfigLoader {
             }
         }
         if let entry = entries["dry_run"] { config.dryRun = reader.bool(entry.value, "\(path).dry_run") ?? false }
-        config.endpoint = reader.optionalString(entries, "endpoint", path)
+        config.endpoint = reader.secureURL(entries, "endpoint", path, carries: "tokens")
         if let entry = entries["operation_timeout"], let timeout = reader.duration(entry.value, "\(path).operation_timeout") { config.operationTimeout = timeout }
         config.credentials = readGoogleCredentials(entries, path, &reader)
         return config

@@ -400,7 +400,7 @@ package enum ConfigLoader {
             config.namespace = namespace
         }
         config.region = reader.optionalString(entries, "region", path)
-        config.endpoint = reader.optionalString(entries, "endpoint", path)
+        config.endpoint = reader.secureURL(entries, "endpoint", path, carries: "signed requests")
         let naming = readNaming(entries, path, &reader)
         config.metricNames = naming.metricNames
         config.dimensions = naming.dimensions
@@ -427,7 +427,7 @@ package enum ConfigLoader {
             reader.error(node, "\(path).secret_access_key", "give both access_key_id and secret_access_key, or neither (to use the credential chain)")
         }
         config.profile = reader.optionalString(entries, "profile", path)
-        config.stsEndpoint = reader.optionalString(entries, "sts_endpoint", path)
+        config.stsEndpoint = reader.secureURL(entries, "sts_endpoint", path, carries: "web identity tokens")
         config.imdsEndpoint = reader.optionalString(entries, "imds_endpoint", path)
         config.containerCredentialsBase = reader.optionalString(entries, "container_credentials_base", path)
         if config.dimensions.count + (config.labelDimensions?.count ?? 0) > 30 {

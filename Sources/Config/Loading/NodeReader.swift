@@ -83,6 +83,15 @@ struct NodeReader {
         entries[key].flatMap { string($0.value, path.isEmpty ? key : "\(path).\(key)") }
     }
 
+    /// A URL credentials are sent to: https, or http to loopback only (`SecureURL`).
+    mutating func secureURL(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, carries what: String) -> String? {
+        guard let url = optionalString(entries, key, path) else { return nil }
+        if !SecureURL.acceptable(url) {
+            error(entries[key]?.value, path.isEmpty ? key : "\(path).\(key)", "must be an https URL (\(what) are sent there); plain http is allowed only to 127.0.0.1, localhost or [::1]")
+        }
+        return url
+    }
+
     mutating func requiredString(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, parent: Node) -> String? {
         guard let entry = entries[key], !NodeReader.isNull(entry.value) else {
             error(parent, path.isEmpty ? key : "\(path).\(key)", "is required")

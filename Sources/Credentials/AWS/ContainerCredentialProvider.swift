@@ -96,7 +96,7 @@ package struct ContainerCredentialProvider: AWSCredentialProvider {
 }
 
 /// The JSON both the ECS agent and IMDS return.
-enum CredentialJSON {
+package enum CredentialJSON {
     struct Document: Decodable {
         var AccessKeyId: String?
         var SecretAccessKey: String?
@@ -106,7 +106,7 @@ enum CredentialJSON {
         var Message: String?
     }
 
-    static func decode(_ body: [UInt8], provider: String) throws(CredentialError) -> AWSCredentials {
+    package static func decode(_ body: [UInt8], provider: String) throws(CredentialError) -> AWSCredentials {
         guard let document = try? JSONDecoder().decode(Document.self, from: Data(body)) else {
             throw CredentialError(.malformed, provider: provider, "credentials answer is not the expected JSON")
         }
