@@ -31,18 +31,14 @@ struct StderrLogHandler: LogHandler {
         let line: String
         switch format {
         case .text:
-            let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(quoteIfNeeded("\($0.value)"))" }.joined(separator: " ")
-            line = "\(time) \(event.level.rawValue.uppercased()) \(event.message)\(fields.isEmpty ? "" : " " + fields)\n"
+            let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(LogText.field("\($0.value)"))" }.joined(separator: " ")
+            line = "\(time) \(event.level.rawValue.uppercased()) \(LogText.escape("\(event.message)"))\(fields.isEmpty ? "" : " " + fields)\n"
         case .json:
             var object = "{\"time\":\(jsonQuote(time)),\"level\":\(jsonQuote(event.level.rawValue)),\"message\":\(jsonQuote("\(event.message)"))"
             for (key, value) in merged.sorted(by: { $0.key < $1.key }) { object += ",\(jsonQuote(key)):\(jsonQuote("\(value)"))" }
             line = object + "}\n"
         }
         OutputFile.standardError(line)
-    }
-
-    private func quoteIfNeeded(_ text: String) -> String {
-        text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? jsonQuote(text) : text
     }
 
     private func jsonQuote(_ text: String) -> String { JSONText.quote(text) }

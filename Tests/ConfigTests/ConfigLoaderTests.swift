@@ -148,3 +148,25 @@ struct ConfigurationDocTests {
         }
     }
 }
+
+@Suite("Secrets never print")
+struct SecretPrintingTests {
+    @Test("description, interpolation, reflection, dump, Mirror and JSON of a secret and of a config holding one")
+    func neverPrints() throws {
+        let secret = Secret("s3cr3t-value")
+        var dumped = ""
+        dump(secret, to: &dumped)
+        let target = TargetConfig(name: "api", urls: ["http://127.0.0.1:9/"], headers: [("Authorization", Secret("s3cr3t-value"))], location: SourceLocation(file: "f", line: 1, column: 1))
+        var dumpedTarget = ""
+        dump(target, to: &dumpedTarget)
+        let renderings = [
+            "\(secret)", String(describing: secret), String(reflecting: secret), dumped, dumpedTarget, String(reflecting: target),
+            Mirror(reflecting: secret).children.map { "\($0.value)" }.joined(),
+            String(decoding: try JSONEncoder().encode(["token": secret]), as: UTF8.self),
+        ]
+        for text in renderings {
+            #expect(!text.contains("s3cr3t"), "\(text)")
+        }
+        #expect(dumpedTarget.contains("[REDACTED]") || dumpedTarget.contains("Secret"))
+    }
+}

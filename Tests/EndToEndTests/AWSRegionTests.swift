@@ -85,3 +85,28 @@ struct SecureEndpointTests {
         #expect(output.stderr.contains("AWS_ENDPOINT_URL (http://evil.example.com/?…) must be an https URL"), "\(output.stderr)")
     }
 }
+
+@Suite("Remote strings in logs")
+struct LogInjectionTests {
+    let cli = CLITests()
+
+    @Test("an error body with a newline and an escape sequence cannot forge or colour a log line")
+    func forgedLine() async throws {
+        try await withFakeServer(handler: { _ in
+            FakeResponse(status: 400, text: "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameterValue</Code><Message>bad\n2026-01-01T00:00:00Z ERROR forged \u{1B}[31mred</Message></Error></ErrorResponse>")
+        }) { server in
+            let config = try cli.temporaryFile("inject.yaml", """
+                targets: [{name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}]
+                signals: [{name: Workers, expr: max(queued_tasks_workers_required)}]
+                sinks: [{type: cloudwatch, name: cw, namespace: N, region: eu-west-1, endpoint: "\(server.baseURL)/", access_key_id: A, secret_access_key: s}]
+                """)
+            for format in ["text", "json"] {
+                let output = try await cli.scalebridge(["once", "--config", config, "--log-format", format])
+                #expect(output.status == 1)
+                #expect(output.stderr.contains("forged"), "the message is there, escaped")
+                #expect(!output.stderr.split(separator: "\n").contains { $0.hasPrefix("2026-01-01T00:00:00Z ERROR forged") }, "\(output.stderr)")
+                #expect(!output.stderr.contains("\u{1B}"))
+            }
+        }
+    }
+}

@@ -106,3 +106,20 @@ struct FormatsTests {
         }
     }
 }
+
+@Suite("Log text never carries a raw control character")
+struct LogTextTests {
+    @Test("messages and fields: newlines, carriage returns, escapes, C1 controls and line separators are escaped")
+    func escaping() {
+        let forged = "boom\n2026-01-01T00:00:00Z ERROR forged\r\u{1B}[31m\u{85}\u{2028}end"
+        let message = LogText.escape(forged)
+        let field = LogText.field(forged)
+        for text in [message, field] {
+            #expect(!text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 }, "\(text.debugDescription)")
+        }
+        #expect(message == "boom\\n2026-01-01T00:00:00Z ERROR forged\\r\\u{1b}[31m\\u{85}\\u{2028}end")
+        #expect(LogText.field("plain") == "plain")
+        #expect(LogText.field("two words") == "\"two words\"")
+        #expect(JSONText.quote("a\u{2028}b\u{7F}") == "\"a\\u2028b\\u007f\"")
+    }
+}
