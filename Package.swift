@@ -155,7 +155,7 @@ let package = Package(
         ),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "BridgeTesting"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "BridgeTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Formats", "BridgeTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "BridgeTesting"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
@@ -251,5 +251,6 @@ if ProcessInfo.processInfo.environment["SCALEBRIDGE_BENCHMARKS"] != nil {
 // SCALEBRIDGE_FUZZ=1 swift build -c release --product scalebridge-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 if ProcessInfo.processInfo.environment["SCALEBRIDGE_FUZZ"] != nil {
     package.products.append(.executable(name: "scalebridge-fuzz", targets: ["FuzzDriver"]))
-    package.targets.append(.executableTarget(name: "FuzzDriver", dependencies: ["FuzzTargets"], path: "Fuzz/Driver"))
+    package.targets.append(.target(name: "FuzzEntry", path: "Fuzz/Entry"))
+    package.targets.append(.executableTarget(name: "FuzzDriver", dependencies: ["FuzzTargets", "FuzzEntry"], path: "Fuzz/Driver"))
 }

@@ -1,3 +1,4 @@
+import FuzzEntry
 import FuzzTargets
 
 // libFuzzer's entry point; the target is chosen by SB_FUZZ_TARGET (`make fuzz` sets it).

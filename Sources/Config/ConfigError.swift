@@ -1,3 +1,5 @@
+import Formats
+
 /// Where a config value came from.
 package struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     package var file: String
@@ -23,8 +25,9 @@ package struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible 
     package init(_ location: SourceLocation, _ keyPath: String, _ message: String, hint: String? = nil) {
         self.location = location
         self.keyPath = keyPath
-        self.message = message
-        self.hint = hint
+        // Errors echo values, and a value may be a URL with a password or a token in it.
+        self.message = RedactedURL.inText(message)
+        self.hint = hint.map(RedactedURL.inText)
     }
 
     package var description: String {

@@ -1,3 +1,4 @@
+import Formats
 import Exposition
 #if canImport(FoundationEssentials)
     import FoundationEssentials

@@ -1,3 +1,4 @@
+import Formats
 /// Which redirects a request may follow. Credentials must never reach a host they were not
 /// meant for, so the transport follows redirects itself (libcurl's `FOLLOWLOCATION` is off) and
 /// checks each hop here.

@@ -1,3 +1,4 @@
+import Formats
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -35,20 +36,4 @@ package struct TransportError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     package var description: String { "\(url): \(message)" }
-}
-
-/// Removes userinfo and query from URLs before they are logged or shown.
-package enum RedactedURL {
-    package static func display(_ url: String) -> String {
-        var text = url
-        if let query = text.firstIndex(of: "?") { text = String(text[..<query]) + "?…" }
-        if let schemeEnd = text.firstRange(of: "://") {
-            let afterScheme = text[schemeEnd.upperBound...]
-            let authorityEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
-            if let at = afterScheme[..<authorityEnd].lastIndex(of: "@") {
-                text = String(text[..<schemeEnd.upperBound]) + "[REDACTED]@" + String(afterScheme[afterScheme.index(after: at)...])
-            }
-        }
-        return text
-    }
 }

@@ -1,4 +1,5 @@
 import BridgeTesting
+import Formats
 import Foundation
 import Testing
 
@@ -168,5 +169,27 @@ struct SecretPrintingTests {
             #expect(!text.contains("s3cr3t"), "\(text)")
         }
         #expect(dumpedTarget.contains("[REDACTED]") || dumpedTarget.contains("Secret"))
+    }
+}
+
+@Suite("Config errors never echo a URL's secrets")
+struct ConfigErrorRedactionTests {
+    @Test("a value echoed in an error loses its userinfo and query string")
+    func redacted() {
+        do {
+            _ = try ConfigLoader.parse(
+                yaml: """
+                    targets:
+                      - {name: a, url: "http://127.0.0.1:9/m", timeout: "https://user:pa55word@h.example/x?token=abc123"}
+                    signals: [{name: S, expr: "1"}]
+                    sinks: []
+                    """, source: "t.yaml", environment: [:])
+            Issue.record("accepted")
+        } catch {
+            let text = error.description
+            #expect(text.contains("https://[REDACTED]@h.example/x?…"), "\(text)")
+            #expect(!text.contains("pa55word") && !text.contains("abc123"))
+        }
+        #expect(RedactedURL.inText("see (http://u:p@h:1/a?b=c), then `file:///x?y`") == "see (http://[REDACTED]@h:1/a?…), then `file:///x?…`")
     }
 }

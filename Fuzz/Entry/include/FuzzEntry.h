@@ -1,0 +1,1 @@
+// Nothing to import: the entry point is C (entry.c).
