@@ -30,7 +30,7 @@ provider "google" {
 module "config" {
   source = "../../modules/scalebridge-config"
 
-  targets = [{ name = "queue", urls = ["http://queue-exporter.internal:9100/metrics"] }]
+  targets = [{ name = "api", urls = ["http://api.internal:5000/prometheus"] }]
   signals = [{ name = "WorkersRequired", expr = "max(queued_tasks_workers_required)", buffer = 0.3, round = "ceil" }]
   sinks = [
     { type = "google_monitoring", project = var.project, resource = { type = "global" }, labels = { service = "queue-worker" } },
