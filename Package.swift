@@ -73,6 +73,10 @@ let package = Package(
             dependencies: ["Formats", "Transport", "Exposition", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "Discovery",
+            dependencies: ["Config", "Exposition", "Query", "Scrape", "Threads", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+        ),
+        .target(
             name: "Sinks",
             dependencies: ["Formats", "Exposition", "Transport", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
@@ -121,7 +125,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Formats", "Scrape", "Query", "Sinks", "Exposition", "Config", "Transport", .product(name: "Logging", package: "swift-log"),
+                "Formats", "Scrape", "Query", "Sinks", "Exposition", "Config", "Transport", "Discovery", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -130,6 +134,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
+                "Discovery",
                 "Formats", "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "AzureMonitor", "GoogleMonitoring", "CloudRun", "Scaling", "Credentials", "Signing",
                 .product(name: "Logging", package: "swift-log"),
             ]

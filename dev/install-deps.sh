@@ -30,6 +30,7 @@ fi
 #   jwt (PyJWT) + cryptography: verifies our PS256/RS256 assertions
 #   google.auth + google.cloud.monitoring_v3: gcp-validate.py (JWTs, timeSeries bodies)
 #   yaml (PyYAML): a second YAML implementation the config composer is compared with
+#   dnslib: a real DNS server on 127.0.0.1 for DNS discovery (Tests/Oracles/dns-server.py)
 pip_wanted=(
   "botocore:botocore"
   "moto.server, flask:moto[server]"
@@ -38,6 +39,7 @@ pip_wanted=(
   "google.auth, google.cloud.monitoring_v3:google-auth google-cloud-monitoring"
   "hcl2:python-hcl2"
   "yaml:PyYAML"
+  "dnslib:dnslib"
 )
 if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1; then
   for entry in "${pip_wanted[@]}"; do

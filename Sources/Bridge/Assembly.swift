@@ -4,6 +4,7 @@ import CloudWatch
 import GoogleMonitoring
 import Config
 import Credentials
+import Discovery
 import Exposition
 import Formats
 #if canImport(FoundationEssentials)
@@ -96,7 +97,7 @@ package enum Assembly {
     }
 
     package static func targets(_ config: BridgeConfig) -> [ScrapeTarget] {
-        config.targets.flatMap { target in
+        config.targets.filter { $0.discover == nil }.flatMap { target in
             zip(target.urls, target.instances).map { url, instance in targetFor(target, url: url, instance: instance, config: config) }
         }
     }
@@ -290,12 +291,45 @@ package enum Assembly {
         _ config: BridgeConfig, signals: [SignalDefinition], transport: any HTTPTransport, logger: Logger, offTick: Bool = false,
         write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput
     ) async throws(ConfigErrors) -> Tick {
-        Tick(
+        var tick = Tick(
             targets: targets(config),
             signals: signals,
             sinks: try await sinks(config, transport: transport, logger: logger, offTick: offTick, write: write),
             scraper: Scraper(transport: transport, logger: logger),
             logger: logger
         )
+        let groups = try discoveryGroups(config)
+        if !groups.isEmpty { tick.fleet = Fleet(fixed: tick.targets, groups: groups, logger: logger) }
+        return tick
+    }
+
+    /// One group per target with `discover`, its relabel regexes compiled.
+    static func discoveryGroups(_ config: BridgeConfig) throws(ConfigErrors) -> [Fleet.Group] {
+        var groups: [Fleet.Group] = []
+        var errors: [ConfigError] = []
+        for target in config.targets {
+            guard let discover = target.discover else { continue }
+            let relabeler: Relabeler
+            do {
+                relabeler = try Relabeler(target.relabel)
+            } catch {
+                errors.append(ConfigError(target.location, "targets.\(target.name).\(error.description.prefix { $0 != ":" })", String(error.description.drop { $0 != ":" }.dropFirst(2))))
+                continue
+            }
+            let discoverer: any Discoverer =
+                switch discover.mechanism {
+                case .dns(let dns): DNSDiscoverer(dns)
+                case .file(let file): FileDiscoverer(file)
+                }
+            groups.append(
+                Fleet.Group(job: target.name, config: discover, discoverer: discoverer, relabeler: relabeler, scheme: target.scheme, path: target.path) { url, instance, labels in
+                    var scrape = targetFor(target, url: url, instance: instance, config: config)
+                    scrape.labels = labels
+                    return scrape
+                }
+            )
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return groups
     }
 }

@@ -25,7 +25,15 @@ package enum CheckReport {
             if target.tls.insecureSkipVerify { extras.append("TLS VERIFICATION OFF") }
             if let ca = target.tls.caFile { extras.append("ca_file \(ca)") }
             if !target.headers.isEmpty { extras.append("headers: " + target.headers.map { "\($0.name): \($0.value)" }.joined(separator: ", ")) }
-            let urls = zip(target.urls, target.instances).map { "\(RedactedURL.display($0)) (instance \($1))" }
+            var urls = zip(target.urls, target.instances).map { "\(RedactedURL.display($0)) (instance \($1))" }
+            if let discover = target.discover {
+                let how: String =
+                    switch discover.mechanism {
+                    case .dns(let dns): "dns \(dns.type.rawValue) \(dns.name)\(dns.port.map { " port \($0)" } ?? "")\(dns.nameserver.map { " via \($0)" } ?? "")"
+                    case .file(let file): "file_sd \(file.files.joined(separator: ", "))"
+                    }
+                urls = ["discovered by \(how), every \(DurationParser.format(discover.refresh)), \(target.scheme)://<address>\(target.path), last good set kept \(DurationParser.format(discover.staleAfter)) after a failure\(target.relabel.isEmpty ? "" : ", \(target.relabel.count) relabel rule(s)")"]
+            }
             out += "  \(target.name)  \(urls.joined(separator: ", "))\(extras.isEmpty ? "" : "  (" + extras.joined(separator: "; ") + ")")\n"
         }
         out += "signals (\(signals.count)):\n"

@@ -1,3 +1,4 @@
+import Discovery
 import Exposition
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -26,6 +27,10 @@ package enum SelfMetrics {
             Counter(label: "scalebridge_scrapes_total", dimensions: labels).increment(by: 0)
             for reason in scrapeReasons { Counter(label: "scalebridge_scrape_errors_total", dimensions: labels + [("reason", reason)]).increment(by: 0) }
             Counter(label: "scalebridge_scrape_duplicate_series_total", dimensions: labels).increment(by: 0)
+        }
+        for group in tick.fleet?.groupNames ?? [] {
+            Counter(label: "scalebridge_discovery_attempts_total", dimensions: [("target", group)]).increment(by: 0)
+            Counter(label: "scalebridge_discovery_errors_total", dimensions: [("target", group)]).increment(by: 0)
         }
         for sink in tick.sinks {
             let labels = [("sink", sink.name), ("type", sink.type)]

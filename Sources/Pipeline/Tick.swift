@@ -1,4 +1,5 @@
 import Config
+import Discovery
 import Exposition
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -23,6 +24,8 @@ package struct Tick: Sendable {
     /// How much history the expressions need (the longest range selector), in ms.
     package let retention: Int64
     package var sinks: [any MetricSink]
+    /// Discovery groups (and the listed targets): when set, each cycle scrapes its current view.
+    package var fleet: Fleet? = nil
     let scraper: Scraper
     let logger: Logger
 
@@ -90,7 +93,15 @@ package struct Tick: Sendable {
     /// Scrape, record into the history, evaluate, and apply each signal's missing-data policy.
     package func evaluate(now: Date = Date(), state: inout EngineState) async -> Report {
         let time = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        let scrapes = await scraper.scrapeAll(targets, keepingNames: filter.names)
+        var targets = self.targets
+        var synthetic: [ScrapeResult] = []
+        if let fleet {
+            let view = await fleet.current()
+            targets = view.targets
+            synthetic = view.down
+            for key in view.retired { state.store.retire(target: key, time: time) }
+        }
+        let scrapes = await scraper.scrapeAll(targets, keepingNames: filter.names) + synthetic
         // Which scrape wrote each series this cycle: two scrapes with one label set would be
         // merged into one series (the second point dropped), a silently wrong sum.
         var writer: [Labels: Int] = [:]

@@ -22,6 +22,8 @@ package struct ScrapeTarget: Sendable {
     package var verifyTLS: Bool
     package var caFile: String?
     package var format: Format
+    /// Labels besides job and instance on every series (from discovery and relabeling).
+    package var labels: [String: String] = [:]
     /// `.sameHost` unless the target's config says `follow_redirects: true` (`.any`).
     package var redirects: RedirectPolicy = .sameHost
 
@@ -73,6 +75,14 @@ package struct ScrapeResult: Sendable {
     /// `scrape_samples_scraped` and `scrape_samples_post_metric_relabeling`, as Prometheus adds
     /// them (`scrape_series_added` is written by the series store, which knows the last scrape).
     package var samples: [Sample]
+
+    package init(target: String, instance: String, outcome: Result<ExpositionPage, ScrapeError>, duration: Duration, samples: [Sample]) {
+        self.target = target
+        self.instance = instance
+        self.outcome = outcome
+        self.duration = duration
+        self.samples = samples
+    }
 
     package var isUp: Bool {
         if case .success = outcome { return true }

@@ -45,7 +45,9 @@ package struct Scraper: Sendable {
         var samples: [Sample] = []
         let job = target.name
         let instance = target.instance
-        let targetLabels = [Label("instance", instance), Label("job", job)]
+        let targetLabels = target.labels.isEmpty
+            ? [Label("instance", instance), Label("job", job)]
+            : (target.labels.map { Label($0.key, $0.value) } + [Label("instance", instance), Label("job", job)]).sorted { $0.name < $1.name }
         if case .success(let page) = outcome {
             samples.reserveCapacity(page.samples.count + 3)
             for sample in page.samples {

@@ -1,6 +1,7 @@
 import BridgeTesting
 import Foundation
 import Testing
+import Transport
 
 /// The whole fleet, never a merged or partial one published as if it were whole.
 @Suite("Fleets: series identity and quorum")
@@ -73,6 +74,132 @@ struct FleetTests {
                 let below = try await run("5")
                 #expect(below.stdout.contains("below the quorum nothing is published"), "\(below.stdout)")
             }
+        }
+    }
+}
+
+/// A real DNS server (dnslib) on 127.0.0.1 answering from a zone file the test rewrites.
+final class DNSServer: Sendable {
+    let zone: String
+    let port: Int
+    let process: ChildProcess
+
+    init() async throws {
+        zone = FileManager.default.temporaryDirectory.appendingPathComponent("sb-zone-\(UUID().uuidString).json").path
+        try Data(#"{"records": {}}"#.utf8).write(to: URL(fileURLWithPath: zone))
+        process = try ChildProcess("python3", [Fixtures.oracle("dns-server.py").path, zone, "--serve", "300"])
+        var port = 0
+        let deadline = ContinuousClock.now + .seconds(20)
+        while port == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            port = Int(process.stdoutSoFar.split(separator: "\n").first ?? "") ?? 0
+        }
+        try #require(port > 0, "dnslib is required (pip install dnslib; dev/install-deps.sh --test installs it)")
+        self.port = port
+    }
+
+    func serve(_ zone: String) throws { try Data(zone.utf8).write(to: URL(fileURLWithPath: self.zone), options: .atomic) }
+
+    static func srv(_ name: String, _ ports: [Int], ttl: Int = 30) -> String {
+        let records = ports.map { #"{"type": "SRV", "target": "127.0.0.1.", "port": \#($0), "ttl": \#(ttl)}"# }.joined(separator: ", ")
+        return #"{"records": {"\#(name).": [\#(records)]}}"#
+    }
+}
+
+@Suite("Fleets: discovery")
+struct DiscoveryTests {
+    let cli = CLITests()
+
+    func lastValues(_ stdout: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in stdout.split(separator: "\n").suffix(4) {
+            let parts = line.split(separator: " ")
+            if parts.count == 3 { result[String(parts[1])] = String(parts[2]) }
+        }
+        return result
+    }
+
+    @Test("DNS SRV discovery against a real DNS server: 3 records, then 2 (one retired, not down), then an error (last good set kept, then down after stale_after)")
+    func dnsChangingAnswers() async throws {
+        let dns = try await DNSServer()
+        let servers = try (0..<3).map { n in try FakeHTTPServer(handler: { _ in FakeResponse(text: "jobs_waiting \(1 << n)\n") }) }
+        defer { servers.forEach { $0.stop() } }
+        try dns.serve(DNSServer.srv("workers.test", servers.map(\.port)))
+        try await withReservedLoopbackPort { listen in
+            let config = try cli.temporaryFile("dns.yaml", """
+                scrape: {interval: 1s, timeout: 500ms}
+                listen: 127.0.0.1:\(listen)
+                targets:
+                  - name: workers
+                    discover: {dns: {name: workers.test, type: SRV, nameserver: "127.0.0.1:\(dns.port)", refresh: 1s}, stale_after: 3s}
+                signals:
+                  - {name: Waiting, expr: sum(jobs_waiting)}
+                  - {name: Up, expr: 'count(up{job="workers"} == 1)'}
+                sinks: [{type: stdout}]
+                """)
+            let child = try ChildProcess(CLITests.binary, ["run", "--config", config])
+            func waitFor(_ expected: [String: String], _ what: String) async throws {
+                let deadline = ContinuousClock.now + .seconds(20)
+                while lastValues(child.stdoutSoFar).filter({ expected[$0.key] != nil }) != expected, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                #expect(lastValues(child.stdoutSoFar).filter { expected[$0.key] != nil } == expected, "\(what): \(child.stdoutSoFar.suffix(300))")
+            }
+            try await waitFor(["Waiting": "7", "Up": "3"], "three records")
+            try dns.serve(DNSServer.srv("workers.test", Array(servers.map(\.port).prefix(2))))
+            try await waitFor(["Waiting": "3", "Up": "2"], "two records: the third is retired, and the signal is computed, not held")
+            try dns.serve(#"{"rcode": "SERVFAIL"}"#)
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(lastValues(child.stdoutSoFar)["Waiting"] == "3", "a failed discovery keeps the last good set")
+            let metrics = try await CurlTransport(environment: [:]).send(HTTPRequest(url: "http://127.0.0.1:\(listen)/metrics"))
+            let text = String(decoding: metrics.body, as: UTF8.self)
+            #expect(text.contains(#"scalebridge_discovered_targets{target="workers"} 2"#), "\(text)")
+            #expect(text.contains(#"scalebridge_discovery_errors_total{target="workers"}"#))
+            // Past stale_after (3 s) the group is down: Waiting is decided by on_target_down (skip).
+            try await Task.sleep(for: .seconds(4))
+            let before = child.stdoutSoFar.split(separator: "\n").count
+            try await Task.sleep(for: .seconds(2))
+            let recent = child.stdoutSoFar.split(separator: "\n").dropFirst(before)
+            #expect(!recent.contains { $0.contains(" Waiting ") }, "a group down past stale_after publishes nothing: \(recent)")
+            child.signal(SIGTERM)
+            let output = await child.wait(timeout: .seconds(20))
+            #expect(output.stderr.contains("discovery failed; keeping the last good targets"))
+            #expect(output.stderr.contains("SERVFAIL"))
+        }
+    }
+
+    @Test("file_sd: targets and labels from a file, relabeled (keep, replace), a broken file keeps the last good set")
+    func fileDiscovery() async throws {
+        try await withFakeServer(handler: { request in FakeResponse(text: "jobs_waiting \(request.path == "/metrics" ? 5 : 0)\n") }) { server in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-filesd-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let file = directory + "/workers.json"
+            try Data("""
+                [{"targets": ["127.0.0.1:\(server.port)"], "labels": {"role": "worker", "zone": "eu-west-1a"}},
+                 {"targets": ["127.0.0.1:1"], "labels": {"role": "api"}}]
+                """.utf8).write(to: URL(fileURLWithPath: file))
+            let config = try cli.temporaryFile("filesd.yaml", """
+                targets:
+                  - name: workers
+                    discover: {file: {files: ["\(directory)/*.json"], refresh: 1s}}
+                    relabel:
+                      - {action: keep, source_labels: [role], regex: worker}
+                      - {action: replace, source_labels: [zone], regex: ".*(.)", target_label: az, replacement: "$1"}
+                signals:
+                  - {name: Waiting, expr: "sum by (az, zone) (jobs_waiting)"}
+                sinks: [{type: stdout, format: json}]
+                """)
+            let once = try await cli.scalebridge(["once", "--config", config])
+            #expect(once.status == 0, "\(once.stderr)")
+            #expect(once.stdout.contains(#""labels":{"az":"a","zone":"eu-west-1a"},"value":5"#), "\(once.stdout)")
+            let check = try await cli.scalebridge(["check", "--config", config])
+            #expect(check.stdout.contains("discovered by file_sd"), "\(check.stdout)")
+            // A broken file: `explain` (a fresh process) has no last good set and says so.
+            try Data("[{targets: ".utf8).write(to: URL(fileURLWithPath: file))
+            let broken = try await cli.scalebridge(["once", "--config", config])
+            #expect(broken.status == 1)
+            #expect(broken.stderr.contains("discovery failed") && broken.stderr.contains("workers.json"), "\(broken.stderr)")
         }
     }
 }

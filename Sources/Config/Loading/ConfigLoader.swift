@@ -11,7 +11,11 @@ import YAML
 package enum ConfigKeys {
     package static let top = ["scrape", "targets", "signals", "sinks", "state_dir", "listen"]
     package static let scrape = ["interval", "timeout", "max_body_bytes"]
-    package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects"]
+    package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects", "discover", "scheme", "path", "relabel"]
+    package static let discover = ["dns", "file", "stale_after"]
+    package static let dns = ["name", "type", "port", "nameserver", "refresh"]
+    package static let fileSD = ["files", "refresh"]
+    package static let relabel = ["action", "source_labels", "separator", "regex", "target_label", "replacement"]
     package static let tls = ["insecure_skip_verify", "ca_file"]
     package static let signal = [
         "name", "expr", "buffer", "min", "max", "round", "labels", "on_empty", "on_target_down", "fallback", "fallback_after", "max_age",
@@ -171,6 +175,11 @@ package enum ConfigLoader {
         var urls: [String] = []
         var urlsValid = true
         switch (entries["url"], entries["urls"]) {
+        case _ where entries["discover"] != nil:
+            if let other = entries["url"] ?? entries["urls"] {
+                reader.error(other.key, path, "give `discover` or `url`/`urls`, not both")
+                urlsValid = false
+            }
         case (.some, .some):
             reader.error(entries["urls"]!.key, "\(path).urls", "give either `url` or `urls`, not both")
             urlsValid = false
@@ -239,7 +248,80 @@ package enum ConfigLoader {
         guard let name, urlsValid else { return nil }
         var target = TargetConfig(name: name, urls: urls, headers: headers, timeout: timeout, tls: tls, format: format, location: reader.location(node))
         target.followRedirects = followRedirects
+        if let entry = entries["discover"] { target.discover = readDiscovery(entry.value, "\(path).discover", &reader, baseDirectory: baseDirectory) }
+        for key in ["scheme", "path", "relabel"] where entries[key] != nil && entries["discover"] == nil {
+            reader.error(entries[key]!.key, "\(path).\(key)", "only applies to discovered targets", hint: "add `discover`, or put it in the URL")
+        }
+        if let entry = entries["scheme"], let scheme = reader.string(entry.value, "\(path).scheme") {
+            if scheme == "http" || scheme == "https" { target.scheme = scheme } else { reader.error(entry.value, "\(path).scheme", "must be http or https") }
+        }
+        if let entry = entries["path"], let text = reader.string(entry.value, "\(path).path") {
+            if text.hasPrefix("/") { target.path = text } else { reader.error(entry.value, "\(path).path", "must start with /") }
+        }
+        if let entry = entries["relabel"], let list = reader.sequence(entry.value, "\(path).relabel") {
+            target.relabel = list.enumerated().compactMap { index, item in readRelabel(item, "\(path).relabel[\(index)]", &reader) }
+        }
         return target
+    }
+
+    static func readDiscovery(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?) -> DiscoveryConfig? {
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.discover) else { return nil }
+        var mechanism: DiscoveryConfig.Mechanism? = nil
+        if entries["dns"] != nil, entries["file"] != nil {
+            reader.error(node, path, "give one of `dns` or `file`")
+        } else if let entry = entries["dns"], let dns = reader.mapping(entry.value, "\(path).dns", allowed: ConfigKeys.dns) {
+            var config = DiscoveryConfig.DNS(name: reader.requiredString(dns, "name", "\(path).dns", parent: entry.value) ?? "")
+            if let type = dns["type"] { config.type = reader.choice(type.value, "\(path).dns.type", as: DiscoveryConfig.DNS.RecordType.self) ?? .SRV }
+            if let port = dns["port"], let text = reader.string(port.value, "\(path).dns.port") {
+                if let number = Int(text), (1...65535).contains(number) { config.port = number } else { reader.error(port.value, "\(path).dns.port", "must be a port number, 1 to 65535") }
+            }
+            if config.type != .SRV, config.port == nil { reader.error(entry.value, "\(path).dns.port", "is required for \(config.type.rawValue) records", hint: "SRV records carry their own port") }
+            if let server = dns["nameserver"], let text = reader.string(server.value, "\(path).dns.nameserver") {
+                if let colon = text.lastIndex(of: ":"), Int(text[text.index(after: colon)...]) != nil { config.nameserver = text } else { reader.error(server.value, "\(path).dns.nameserver", "must be host:port, e.g. 10.0.0.2:53") }
+            }
+            if let refresh = dns["refresh"], let value = reader.duration(refresh.value, "\(path).dns.refresh") { config.refresh = value }
+            mechanism = .dns(config)
+        } else if let entry = entries["file"], let file = reader.mapping(entry.value, "\(path).file", allowed: ConfigKeys.fileSD) {
+            var globs: [String] = []
+            if let list = file["files"], let items = reader.sequence(list.value, "\(path).file.files") {
+                for (index, item) in items.enumerated() {
+                    if let glob = reader.string(item, "\(path).file.files[\(index)]") {
+                        globs.append(glob.hasPrefix("/") || baseDirectory == nil ? glob : "\(baseDirectory!)/\(glob)")
+                    }
+                }
+            }
+            if globs.isEmpty { reader.error(entry.value, "\(path).file.files", "must list at least one file or glob") }
+            var config = DiscoveryConfig.File(files: globs)
+            if let refresh = file["refresh"], let value = reader.duration(refresh.value, "\(path).file.refresh") { config.refresh = value }
+            mechanism = .file(config)
+        } else if entries["dns"] == nil, entries["file"] == nil {
+            reader.error(node, path, "give `dns` or `file`", hint: "e.g. discover: {dns: {name: _metrics._tcp.workers.internal}}")
+        }
+        guard let mechanism else { return nil }
+        var config = DiscoveryConfig(mechanism)
+        if let entry = entries["stale_after"], let value = reader.duration(entry.value, "\(path).stale_after") { config.staleAfter = value }
+        return config
+    }
+
+    static func readRelabel(_ node: Node, _ path: String, _ reader: inout NodeReader) -> RelabelRule? {
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.relabel) else { return nil }
+        var rule = RelabelRule()
+        if let entry = entries["action"] { rule.action = reader.choice(entry.value, "\(path).action", as: RelabelRule.Action.self) ?? .replace }
+        if let entry = entries["source_labels"], let list = reader.sequence(entry.value, "\(path).source_labels") {
+            rule.sourceLabels = list.enumerated().compactMap { index, item in reader.string(item, "\(path).source_labels[\(index)]") }
+        }
+        if let entry = entries["separator"], let text = reader.string(entry.value, "\(path).separator") { rule.separator = text }
+        if let entry = entries["regex"], let text = reader.string(entry.value, "\(path).regex") { rule.regex = text }
+        if let entry = entries["target_label"], let text = reader.string(entry.value, "\(path).target_label") { rule.targetLabel = text }
+        if let entry = entries["replacement"], let text = reader.string(entry.value, "\(path).replacement") { rule.replacement = text }
+        switch rule.action {
+        case .replace where rule.targetLabel == nil:
+            reader.error(node, "\(path).target_label", "is required for action replace")
+        case .keep, .drop:
+            if rule.sourceLabels.isEmpty { reader.error(node, "\(path).source_labels", "is required for action \(rule.action.rawValue)") }
+        default: break
+        }
+        return rule
     }
 
     /// Accepts http(s):// and file:// URLs, and `file:relative/path` resolved against the

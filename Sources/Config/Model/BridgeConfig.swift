@@ -66,6 +66,13 @@ package struct TargetConfig: Sendable {
     /// Follow redirects to other hosts too (never https to http; headers are dropped on a
     /// change of host). Default false: same host only.
     package var followRedirects = false
+    /// Instances found by DNS or file discovery instead of `urls` (then empty).
+    package var discover: DiscoveryConfig? = nil
+    /// Scheme and path of discovered instances' URLs. Defaults `http` and `/metrics`.
+    package var scheme = "http"
+    package var path = "/metrics"
+    /// Applied to each discovered instance's labels (`__address__`, `__meta_*`, file labels).
+    package var relabel: [RelabelRule] = []
     package var location: SourceLocation
 
     package init(name: String, urls: [String], headers: [(name: String, value: Secret)] = [], timeout: Duration? = nil, tls: TLSSettings = TLSSettings(), format: PageFormat = .auto, location: SourceLocation) {

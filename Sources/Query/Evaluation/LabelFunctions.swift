@@ -226,3 +226,12 @@ enum LabelFunctions {
         return (negative ? "-" : "") + result
     }
 }
+
+extension AnchoredRegex {
+    /// `template` expanded with the groups of this regex's whole match of `text` (Go's
+    /// `regexp.Expand`, as `label_replace` and relabeling use it); nil when it does not match.
+    package func expand(_ template: String, matching text: String) -> String? {
+        guard let match = groups(text) else { return nil }
+        return LabelFunctions.expand(template, numbered: match.numbered, named: match.named, groupNames: LabelFunctions.namedGroups(pattern))
+    }
+}

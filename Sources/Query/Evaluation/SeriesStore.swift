@@ -60,6 +60,14 @@ package struct SeriesStore: Sendable {
         return current
     }
 
+    /// A target that left discovery: its series get staleness markers, as in Prometheus.
+    package mutating func retire(target: String, time: Int64) {
+        for labels in written[target] ?? [] {
+            if let last = series[labels]?.last, !last.isStale, last.t < time { append(labels, .stale(at: time)) }
+        }
+        written[target] = nil
+    }
+
     /// Adds a point; out-of-order or duplicate timestamps are dropped, as Prometheus does.
     package mutating func append(_ labels: Labels, _ point: Point) {
         if var points = series[labels] {
