@@ -193,3 +193,31 @@ struct ConfigErrorRedactionTests {
         #expect(RedactedURL.inText("see (http://u:p@h:1/a?b=c), then `file:///x?y`") == "see (http://[REDACTED]@h:1/a?…), then `file:///x?…`")
     }
 }
+
+@Suite("Interpolation inside expressions")
+struct ExpressionInterpolationTests {
+    @Test("$${1} is a literal ${1} for label_replace; a bare ${1} is a located error that says how to escape it")
+    func groupReferences() throws {
+        let config = try ConfigLoader.parse(
+            yaml: """
+                targets: [{name: a, url: "http://127.0.0.1:9/m"}]
+                signals:
+                  - {name: S, expr: 'label_replace(jobs, "q2", "$${1}-eu", "q", "(.*)") * ${FACTOR}'}
+                sinks: []
+                """, source: "t.yaml", environment: ["FACTOR": "2"])
+        #expect(config.signals[0].expr == #"label_replace(jobs, "q2", "${1}-eu", "q", "(.*)") * 2"#)
+        do {
+            _ = try ConfigLoader.parse(
+                yaml: """
+                    targets: [{name: a, url: "http://127.0.0.1:9/m"}]
+                    signals:
+                      - {name: S, expr: 'label_replace(jobs, "q2", "${1}", "q", "(.*)")'}
+                    sinks: []
+                    """, source: "t.yaml", environment: [:])
+            Issue.record("accepted a bare ${1}")
+        } catch {
+            #expect(error.errors.first?.description.hasPrefix("t.yaml:3:") == true)
+            #expect(error.errors.first?.hint?.contains("$${1}") == true, "\(error)")
+        }
+    }
+}

@@ -72,7 +72,8 @@ struct NodeReader {
         case .failure(.unterminated):
             error(node, path, "unterminated ${ in value", hint: "write $$ for a literal $")
         case .failure(.badName(let name)):
-            error(node, path, "`\(name)` is not a valid environment variable name")
+            // `${1}` is a regex group reference (label_replace, relabel), not a variable.
+            error(node, path, "`${\(name)}` is not a valid environment variable name", hint: "config values are interpolated; for a literal `${\(name)}` (a regex group in label_replace or relabel) write `$${\(name)}`, or `$\(name)`")
         }
         return nil
     }
