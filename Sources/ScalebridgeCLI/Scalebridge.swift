@@ -28,7 +28,7 @@ struct Scalebridge: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 a target, sink or expression failed; 2 invalid configuration; 64 usage error.
             """,
-        subcommands: [Run.self, Once.self, Check.self, Explain.self, QueryCommand.self]
+        subcommands: [Run.self, Once.self, Check.self, Explain.self, QueryCommand.self, HealthCheck.self]
     )
 }
 
@@ -348,4 +348,39 @@ final class Flag: Sendable {
     private let value = Atomic<Bool>(false)
     var isSet: Bool { value.load(ordering: .relaxed) }
     func set() { value.store(true, ordering: .relaxed) }
+}
+
+/// A container health check that needs no curl in the image: asks a running daemon's
+/// `/healthz` (the loop makes progress) and exits 0 or 1.
+struct HealthCheck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "healthcheck",
+        abstract: "Ask a running daemon's /healthz; exit 0 when its loop makes progress, 1 otherwise (for container health checks)."
+    )
+
+    @Option(help: "The daemon's health URL.")
+    var url = "http://127.0.0.1:9464/healthz"
+
+    @Option(help: "Seconds to wait for the answer.")
+    var timeout = 5
+
+    func run() async throws {
+        let transport = CurlTransport(environment: [:])
+        defer { transport.shutdown() }
+        var request = HTTPRequest(url: url)
+        request.options.timeout = .seconds(max(timeout, 1))
+        request.options.bypassProxy = true
+        do {
+            let response = try await transport.send(request)
+            let body = String(decoding: response.body.prefix(2000), as: UTF8.self).trimmingWhitespace()
+            guard response.status == 200 else {
+                OutputFile.standardError("unhealthy: \(url) answered \(response.status): \(body)\n")
+                throw ExitCode(ExitCodes.runtimeFailure)
+            }
+            print(body.isEmpty ? "ok" : body)
+        } catch let error as TransportError {
+            OutputFile.standardError("unhealthy: \(error)\n")
+            throw ExitCode(ExitCodes.runtimeFailure)
+        }
+    }
 }

@@ -52,3 +52,29 @@ struct PublishingTests {
         }
     }
 }
+
+@Suite("scalebridge healthcheck")
+struct HealthCheckCommandTests {
+    let cli = CLITests()
+
+    @Test("exit 0 while the daemon's loop runs, 1 with the reason when nothing answers")
+    func healthcheck() async throws {
+        try await withReservedLoopbackPort { port in
+            let config = try cli.temporaryFile("health.yaml", CLITests.workersConfig(stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("sb-hc-\(UUID().uuidString)").path, interval: "1s", timeout: "500ms", listen: "127.0.0.1:\(port)"))
+            let child = try ChildProcess(CLITests.binary, ["run", "--config", config])
+            let url = "http://127.0.0.1:\(port)/healthz"
+            var healthy = try await cli.scalebridge(["healthcheck", "--url", url])
+            let deadline = ContinuousClock.now + .seconds(20)
+            while healthy.status != 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                healthy = try await cli.scalebridge(["healthcheck", "--url", url])
+            }
+            #expect(healthy.status == 0 && healthy.stdout.contains("ok"), "\(healthy.stderr)")
+            child.signal(SIGTERM)
+            _ = await child.wait(timeout: .seconds(20))
+            let gone = try await cli.scalebridge(["healthcheck", "--url", url, "--timeout", "2"])
+            #expect(gone.status == 1)
+            #expect(gone.stderr.contains("unhealthy"), "\(gone.stderr)")
+        }
+    }
+}

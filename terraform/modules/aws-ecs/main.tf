@@ -14,10 +14,13 @@ locals {
     readonlyRootFilesystem = true
     # Soft limit, for task placement only: `run` holds 11-13 MiB, `once` and `check` peak at 18 MiB.
     memoryReservation = var.memory_reservation
+    # The loop's progress, asked of /healthz by the binary itself (no curl in the image).
     healthCheck = {
-      command  = ["CMD", "/usr/local/bin/scalebridge", "check", "--config", "env:SCALEBRIDGE_CONFIG"]
-      interval = 60
-      retries  = 3
+      command     = ["CMD", "/usr/local/bin/scalebridge", "healthcheck"]
+      interval    = 30
+      timeout     = 10
+      retries     = 3
+      startPeriod = 60
     }
     logConfiguration = {
       logDriver = "awslogs"
