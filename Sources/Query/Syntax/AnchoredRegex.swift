@@ -1,13 +1,13 @@
 /// A fully anchored regular expression, as PromQL label matchers are (`=~"a|b"` means `^(?:a|b)$`).
 ///
-/// Matching uses the standard library's `Regex` over Unicode scalars (RE2 and Go match code
-/// points, not grapheme clusters), with `.` matching newlines as Prometheus sets `(?s)`, and
-/// ASCII-only `\d`, `\w`, `\s` as in RE2.
+/// Matching uses `LinearRegex`: RE2 syntax and semantics over Unicode scalars (as Go matches
+/// code points), in time linear in the label value's length, so an app-controlled value can
+/// never stall a cycle; `.` matches newlines as Prometheus sets `(?s)`; `\d`, `\w`, `\s` and
+/// POSIX classes are ASCII-only as in RE2.
 /// Like Prometheus' FastRegexMatcher, the common shapes skip the engine: `.*`, `.+`, and
 /// alternations of plain strings (`jobs|queue_a|queue_b`) are answered directly.
-package struct AnchoredRegex: @unchecked Sendable {
-    // Regex is an immutable value; its lazily compiled program is built thread-safely.
-    private let regex: Regex<AnyRegexOutput>
+package struct AnchoredRegex: Sendable {
+    private let regex: LinearRegex
     private let shortcut: Shortcut?
     package let pattern: String
 
@@ -18,9 +18,7 @@ package struct AnchoredRegex: @unchecked Sendable {
 
     package init(_ pattern: String) throws {
         self.pattern = pattern
-        // Go spells named groups (?P<name>…); the standard library's parser takes both forms.
-        // RE2's \d, \w, \s and \b are ASCII-only; ICU's were not.
-        regex = try Regex(pattern).dotMatchesNewlines().matchingSemantics(.unicodeScalar).asciiOnlyCharacterClasses()
+        regex = try LinearRegex(pattern)
         shortcut = AnchoredRegex.shortcut(for: pattern)
     }
 
@@ -29,19 +27,22 @@ package struct AnchoredRegex: @unchecked Sendable {
         case .anything: return true
         case .nonEmpty: return !text.isEmpty
         case .literals(let options): return options.contains(Array(text.utf8))
-        case nil: return (try? regex.wholeMatch(in: text)) != nil
+        case nil: return regex.wholeMatch(text)
         }
     }
 
     /// The groups of a whole-string match, by number (0 is the whole match) and by name; nil
     /// when `text` does not match.
     package func groups(_ text: String) -> (numbered: [Substring?], named: [String: Substring])? {
-        guard let match = try? regex.wholeMatch(in: text) else { return nil }
+        let scalars = text.unicodeScalars
+        guard let spans = regex.wholeMatchGroups(Array(scalars)) else { return nil }
+        let indices = Array(scalars.indices) + [scalars.endIndex]
         var numbered: [Substring?] = []
         var named: [String: Substring] = [:]
-        for element in match.output {
-            numbered.append(element.substring)
-            if let name = element.name, let value = element.substring { named[name] = value }
+        for (number, span) in spans.enumerated() {
+            let value = span.map { text[indices[$0.lowerBound]..<indices[$0.upperBound]] }
+            numbered.append(value)
+            if let name = regex.groupNames[number], let value { named[name] = value }
         }
         return (numbered, named)
     }
