@@ -151,7 +151,7 @@ package struct AzureMonitorSink: MetricSink {
         do {
             token = try await tokens.token()
         } catch {
-            throw SinkError(.auth, "no Entra ID token for Azure Monitor: \(error.description)", retryable: error.code == .network)
+            throw SinkError(error.code == .network ? .network : .auth, "no Entra ID token for Azure Monitor: \(error.description)", retryable: error.code == .network)
         }
         var bytes = Array(body.text.utf8)
         var headers = [HTTPHeader("Authorization", "Bearer \(token.value)"), HTTPHeader("Content-Type", body.contentType)]

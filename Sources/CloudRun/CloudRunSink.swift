@@ -198,7 +198,7 @@ package struct CloudRunSink: MetricSink {
         do {
             token = try await tokens.token()
         } catch {
-            throw SinkError(.auth, "no Google credentials for Cloud Run: \(error.description)", retryable: error.code == .network)
+            throw SinkError(error.code == .network ? .network : .auth, "no Google credentials for Cloud Run: \(error.description)", retryable: error.code == .network)
         }
         var headers = [HTTPHeader("Authorization", "Bearer \(token.value)")]
         if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }

@@ -118,7 +118,7 @@ package struct CloudWatchSink: MetricSink {
         do {
             resolved = try await credentials.credentials()
         } catch {
-            throw SinkError(.auth, "no AWS credentials for CloudWatch: \(error.message)", retryable: error.code == .network)
+            throw SinkError(error.code == .network ? .network : .auth, "no AWS credentials for CloudWatch: \(error.message)", retryable: error.code == .network)
         }
         var body = plain
         var headers: [(name: String, value: String)] = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]

@@ -228,7 +228,7 @@ package struct GoogleMonitoringSink: MetricSink {
         do {
             token = try await tokens.token()
         } catch {
-            throw Failure(error: SinkError(.auth, "no Google credentials for Cloud Monitoring: \(error.description)", retryable: error.code == .network))
+            throw Failure(error: SinkError(error.code == .network ? .network : .auth, "no Google credentials for Cloud Monitoring: \(error.description)", retryable: error.code == .network))
         }
         var request = HTTPRequest(
             method: .post, url: settings.url,

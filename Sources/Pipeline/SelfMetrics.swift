@@ -36,6 +36,8 @@ package enum SelfMetrics {
             let labels = [("sink", sink.name), ("type", sink.type)]
             Counter(label: "scalebridge_publish_attempts_total", dimensions: labels).increment(by: 0)
             Counter(label: "scalebridge_points_sent_total", dimensions: labels).increment(by: 0)
+            // The start time until the first delivery: a sink that never worked must still age.
+            Gauge(label: "scalebridge_last_successful_publish_timestamp_seconds", dimensions: labels).record(Date().timeIntervalSince1970)
             if sink.deliversLater { Gauge(label: "scalebridge_sink_queue_points", dimensions: labels).record(0) }
             for code in SinkError.Code.allCases { Counter(label: "scalebridge_publish_errors_total", dimensions: labels + [("reason", code.rawValue)]).increment(by: 0) }
             for reason in dropReasons { Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", sink.name), ("reason", reason)]).increment(by: 0) }

@@ -154,12 +154,15 @@ struct SelfMetricsAlertingTests {
         #expect(try metrics.expectCounter("scalebridge_dropped_points_total", [("sink", "alerting-sink"), ("reason", "outbox_full")]).totalValue == 0)
         #expect(try metrics.expectCounter("scalebridge_signal_decisions_total", [("signal", "AlertingSignal"), ("decision", "empty_skip")]).totalValue == 0)
 
+        let declaredAt = try metrics.expectGauge("scalebridge_last_successful_publish_timestamp_seconds", [("sink", "alerting-sink"), ("type", "recording")]).lastValue
+        #expect(abs((declaredAt ?? 0) - Date().timeIntervalSince1970) < 60, "the last-success time starts at the start time")
+
         // Every signal skipped: the sink is handed nothing.
         let report = await tick.run(now: Date(timeIntervalSince1970: 1_700_000_000))
         #expect(report.publication.points.isEmpty)
         #expect(try metrics.expectCounter("scalebridge_signal_decisions_total", [("signal", "AlertingSignal"), ("decision", "empty_skip")]).totalValue == 1)
         #expect(throws: (any Error).self) { try metrics.expectGauge("scalebridge_sink_reachable", [("sink", "alerting-sink"), ("type", "recording")]) }
-        #expect(throws: (any Error).self) { try metrics.expectGauge("scalebridge_last_successful_publish_timestamp_seconds", [("sink", "alerting-sink"), ("type", "recording")]) }
+        #expect(try metrics.expectGauge("scalebridge_last_successful_publish_timestamp_seconds", [("sink", "alerting-sink"), ("type", "recording")]).lastValue == declaredAt, "still the start time")
         #expect(try metrics.expectCounter("scalebridge_points_sent_total", [("sink", "alerting-sink"), ("type", "recording")]).totalValue == 0)
         #expect(try metrics.expectCounter("scalebridge_publish_attempts_total", [("sink", "alerting-sink"), ("type", "recording")]).totalValue == 1)
     }

@@ -77,7 +77,7 @@ package struct ContainerCredentialProvider: AWSCredentialProvider {
             do {
                 let response = try await transport.send(request)
                 guard response.isSuccess else {
-                    throw CredentialError(.rejected, provider: name, "container credentials endpoint answered HTTP \(response.status)")
+                    throw CredentialError.answered(response.status, provider: name, "container credentials endpoint answered HTTP \(response.status)")
                 }
                 return try CredentialJSON.decode(response.body, provider: name)
             } catch let error as CredentialError {

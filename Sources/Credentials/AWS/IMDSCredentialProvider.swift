@@ -44,7 +44,7 @@ package struct IMDSCredentialProvider: AWSCredentialProvider {
     func sessionToken() async throws(CredentialError) -> String {
         let response = try await send(.put, "/latest/api/token", token: nil)
         guard response.isSuccess, !response.body.isEmpty else {
-            throw CredentialError(.rejected, provider: name, "IMDSv2 token request answered HTTP \(response.status); if running in a container, the instance's metadata hop limit must be at least 2")
+            throw CredentialError.answered(response.status, provider: name, "IMDSv2 token request answered HTTP \(response.status); if running in a container, the instance's metadata hop limit must be at least 2")
         }
         return String(decoding: response.body, as: UTF8.self)
     }
@@ -65,7 +65,7 @@ package struct IMDSCredentialProvider: AWSCredentialProvider {
         guard !role.isEmpty else { throw CredentialError(.rejected, provider: name, "no IAM role is attached to this instance") }
         let answer = try await send(.get, base + role, token: token)
         guard answer.isSuccess else {
-            throw CredentialError(.rejected, provider: name, "credentials for role \(role) answered HTTP \(answer.status)")
+            throw CredentialError.answered(answer.status, provider: name, "credentials for role \(role) answered HTTP \(answer.status)")
         }
         return try CredentialJSON.decode(answer.body, provider: name)
     }

@@ -61,7 +61,7 @@ package struct WebIdentityCredentialProvider: AWSCredentialProvider {
         guard response.isSuccess else {
             let code = XMLText.first("Code", in: xml) ?? "HTTP \(response.status)"
             let message = XMLText.first("Message", in: xml) ?? ""
-            throw CredentialError(.rejected, provider: name, "STS refused AssumeRoleWithWebIdentity for \(roleARN): \(code) \(message)")
+            throw CredentialError.answered(response.status, provider: name, "STS refused AssumeRoleWithWebIdentity for \(roleARN): \(code) \(message)")
         }
         guard let key = XMLText.first("AccessKeyId", in: xml), let secret = XMLText.first("SecretAccessKey", in: xml),
             let sessionToken = XMLText.first("SessionToken", in: xml)

@@ -129,10 +129,10 @@ package struct AzureManagedIdentityProvider: TokenProvider {
             let reason = [answer?.error, answer?.errorDescription].compactMap { $0 }.joined(separator: ": ")
             let detail = "identity endpoint answered HTTP \(response.status) \(reason.isEmpty ? text : reason)"
             if retryable.contains(response.status) {
-                lastError = CredentialError(.rejected, provider: name, detail + hint(response.status))
+                lastError = CredentialError.answered(response.status, provider: name, detail + hint(response.status))
                 continue
             }
-            throw CredentialError(.rejected, provider: name, detail + hint(response.status))
+            throw CredentialError.answered(response.status, provider: name, detail + hint(response.status))
         }
         throw lastError
     }

@@ -191,7 +191,7 @@ package struct GoogleMetadataProvider: TokenProvider {
         let query = scopes.isEmpty ? "" : "?scopes=" + scopes.map { PercentEncoding.encode($0) }.joined(separator: ",")
         let response = try await get("/computeMetadata/v1/instance/service-accounts/default/token" + query)
         guard response.isSuccess else {
-            throw CredentialError(.rejected, provider: name, "metadata server answered HTTP \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+            throw CredentialError.answered(response.status, provider: name, "metadata server answered HTTP \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
         }
         return try TokenAnswer(json: response.body).token(provider: name, now: now())
     }

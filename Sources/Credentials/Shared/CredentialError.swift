@@ -27,4 +27,10 @@ package struct CredentialError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     package var description: String { "\(provider): \(message)" }
+
+    /// An endpoint's error answer: 408, 429 and 5xx are passing (`network`: the sinks keep the
+    /// points and try again), anything else is a refusal that needs an operator (`rejected`).
+    package static func answered(_ status: Int, provider: String, _ message: String) -> CredentialError {
+        CredentialError(status == 408 || status == 429 || status >= 500 ? .network : .rejected, provider: provider, message)
+    }
 }
