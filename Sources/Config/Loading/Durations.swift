@@ -18,8 +18,9 @@ package enum DurationParser {
             }
             rest = rest.dropFirst(unit.0.count)
             let (product, overflow) = amount.multipliedReportingOverflow(by: unit.1)
-            guard !overflow else { return nil }
-            total += product
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            guard !overflow, !sumOverflow else { return nil }
+            total = sum
         }
         return .milliseconds(total)
     }
