@@ -8,12 +8,17 @@ import Logging
 /// The `run` loop: ticks on a monotonic clock at fixed deadlines (no drift); a tick that
 /// overruns makes the loop skip the deadlines it missed instead of piling up.
 package struct BridgeLoop<C: Clock>: Sendable where C.Duration == Duration {
-    let interval: Duration
+    /// Read before each deadline: a reloaded config's interval applies from the next tick.
+    let currentInterval: @Sendable () -> Duration
     let clock: C
     let logger: Logger
 
     package init(interval: Duration, clock: C, logger: Logger) {
-        self.interval = interval
+        self.init(interval: { interval }, clock: clock, logger: logger)
+    }
+
+    package init(interval: @escaping @Sendable () -> Duration, clock: C, logger: Logger) {
+        currentInterval = interval
         self.clock = clock
         self.logger = logger
     }
@@ -23,6 +28,7 @@ package struct BridgeLoop<C: Clock>: Sendable where C.Duration == Duration {
         var deadline = clock.now
         while !Task.isCancelled {
             await tick()
+            let interval = currentInterval()
             deadline = deadline.advanced(by: interval)
             let now = clock.now
             if now > deadline {

@@ -118,6 +118,9 @@ package final class SinkWorker: MetricSink, @unchecked Sendable {
         wakeups.yield(())
     }
 
+    /// The outbox behind the worker, for a metric destination.
+    package var outbox: OutboxSink? { inner as? OutboxSink }
+
     /// Points handed over and not yet delivered: the queue plus the outbox.
     package var queuedPoints: Int {
         state.withLock { $0.mailbox.reduce(0) { $0 + $1.points.count } } + ((inner as? OutboxSink)?.pendingPoints ?? 0)

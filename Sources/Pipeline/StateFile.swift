@@ -135,7 +135,7 @@ package struct StateFile: Sendable {
 /// Owns the state between cycles for `run` (ticks never overlap, so an actor is enough).
 package actor Engine {
     package private(set) var state: EngineState
-    package let tick: Tick
+    package private(set) var tick: Tick
 
     package init(tick: Tick, state: EngineState = EngineState()) {
         self.tick = tick
@@ -147,5 +147,13 @@ package actor Engine {
         let report = await tick.run(now: now, state: &current)
         state = current
         return report
+    }
+
+    /// A reloaded config's tick, from the next cycle on. The history and the signals' states
+    /// stay: a signal with an unchanged name keeps its windows and its `last` value.
+    package func replace(_ tick: Tick) {
+        self.tick = tick
+        let names = Set(tick.signals.map(\.name))
+        state.signals = state.signals.filter { names.contains($0.key) }
     }
 }

@@ -41,24 +41,29 @@ struct ConfigOptions: ParsableArguments {
 /// Loads and compiles the config, printing every error and exiting 2 when it is invalid.
 func loadConfig(_ path: String) throws -> (BridgeConfig, [SignalDefinition]) {
     do throws(ConfigErrors) {
-        let environment = ProcessInfo.processInfo.environment
-        let config: BridgeConfig
-        if path.hasPrefix("env:") {
-            // Containers get the config from a secret store as a variable (ECS `secrets`).
-            let name = String(path.dropFirst(4))
-            guard let text = environment[name], !text.isEmpty else {
-                throw ConfigErrors([ConfigError(SourceLocation(file: path, line: 1, column: 1), "", "environment variable \(name) is not set or empty", hint: "it should hold the YAML config")])
-            }
-            config = try ConfigLoader.parse(yaml: text, source: path, environment: environment, baseDirectory: FileManager.default.currentDirectoryPath)
-        } else {
-            config = try ConfigLoader.load(path: path, environment: environment)
-        }
-        let signals = try Assembly.signals(config)
-        return (config, signals)
+        return try parseConfig(path)
     } catch {
         OutputFile.standardError((error.description + "\n"))
         throw ExitCode(ExitCodes.invalidConfig)
     }
+}
+
+/// The config at `path` (or `env:NAME`) and its compiled signals, or every error in it.
+func parseConfig(_ path: String) throws(ConfigErrors) -> (BridgeConfig, [SignalDefinition]) {
+    let environment = ProcessInfo.processInfo.environment
+    let config: BridgeConfig
+    if path.hasPrefix("env:") {
+        // Containers get the config from a secret store as a variable (ECS `secrets`).
+        let name = String(path.dropFirst(4))
+        guard let text = environment[name], !text.isEmpty else {
+            throw ConfigErrors([ConfigError(SourceLocation(file: path, line: 1, column: 1), "", "environment variable \(name) is not set or empty", hint: "it should hold the YAML config")])
+        }
+        config = try ConfigLoader.parse(yaml: text, source: path, environment: environment, baseDirectory: FileManager.default.currentDirectoryPath)
+    } else {
+        config = try ConfigLoader.load(path: path, environment: environment)
+    }
+    let signals = try Assembly.signals(config)
+    return (config, signals)
 }
 
 /// Loads the config, builds one tick over a libcurl transport, runs `body`, then shuts the
@@ -67,7 +72,7 @@ func withTick<T>(
     _ options: ConfigOptions,
     _ global: GlobalOptions,
     offTick: Bool = false,
-    _ body: (BridgeConfig, Tick, Logger) async throws -> T
+    _ body: (BridgeConfig, Tick, Logger, CurlTransport) async throws -> T
 ) async throws -> T {
     let logger = global.makeLogger()
     let (config, signals) = try loadConfig(options.config)
@@ -80,7 +85,7 @@ func withTick<T>(
         OutputFile.standardError(error.description + "\n")
         throw ExitCode(ExitCodes.invalidConfig)
     }
-    return try await body(config, tick, logger)
+    return try await body(config, tick, logger, transport)
 }
 
 struct Check: AsyncParsableCommand {
@@ -107,7 +112,7 @@ struct Once: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await withTick(configOptions, global) { config, tick, logger in
+        try await withTick(configOptions, global) { config, tick, logger, _ in
             try await runOnce(config, tick, logger)
         }
     }
@@ -149,9 +154,10 @@ struct Run: AsyncParsableCommand {
         // Self-metrics go to swift-prometheus; bootstrap before any metric is created.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        try await withTick(configOptions, global, offTick: true) { config, tick, logger in
+        try await withTick(configOptions, global, offTick: true) { config, tick, logger, transport in
             let address = listen ?? config.listen
             SelfMetrics.declare(tick)
+            for result in ["success", "failure"] { Counter(label: "scalebridge_config_reloads_total", dimensions: [("result", result)]).increment(by: 0) }
             let health = HealthState(staleAfter: HealthState.staleAfter(interval: config.scrape.interval.timeInterval))
             var server: MetricsServer? = nil
             if address.isEmpty, tick.sinks.contains(where: { $0 is PrometheusSink }) {
@@ -173,7 +179,7 @@ struct Run: AsyncParsableCommand {
             // The whole cycle on one thread of its own, its timer included (see ThreadExecutor).
             let executor = ThreadExecutor(name: "sb-cycle")
             await withTaskExecutorPreference(executor) {
-                await runLoop(config, tick, logger, health: health, clock: ExecutorClock(executor))
+                await runLoop(config, tick, logger, transport: transport, health: health, clock: ExecutorClock(executor))
             }
         }
     }
@@ -188,9 +194,10 @@ struct Run: AsyncParsableCommand {
         }
     }
 
-    func runLoop(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger, health: HealthState, clock: ExecutorClock) async {
+    func runLoop(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger, transport: CurlTransport, health: HealthState, clock: ExecutorClock) async {
         logger.info("starting", metadata: ["interval": "\(DurationParser.format(config.scrape.interval))", "targets": "\(config.targets.count)", "signals": "\(config.signals.count)"])
-        let loop = BridgeLoop(interval: config.scrape.interval, clock: clock, logger: logger)
+        let interval = Shared(config.scrape.interval)
+        let loop = BridgeLoop(interval: { interval.value }, clock: clock, logger: logger)
         let engine = Engine(tick: tick, state: Assembly.loadState(config, logger: logger))
         let notifier = SystemdNotifier()
         let stopping = Flag()
@@ -219,6 +226,16 @@ struct Run: AsyncParsableCommand {
                 }
             }
             group.addTask {
+                // SIGHUP (systemd's ExecReload): re-read the config; a bad one changes nothing.
+                var current = config
+                for await _ in SignalWatcher.hangups() {
+                    guard let next = await Reload.apply(path: configOptions.config, current: current, engine: engine, transport: transport, logger: logger) else { continue }
+                    if next.listen != current.listen { logger.warning("listen changes need a restart; still serving the old address", metadata: ["listen": "\(current.listen)"]) }
+                    interval.value = next.scrape.interval
+                    current = next
+                }
+            }
+            group.addTask {
                 let signal = await SignalWatcher.waitForTermination()
                 stopping.set()
                 notifier.stopping()
@@ -229,8 +246,9 @@ struct Run: AsyncParsableCommand {
             group.cancelAll()
         }
         // Queued points go to the outbox on disk; an in-flight request is cancelled.
-        for case let worker as SinkWorker in tick.sinks { await worker.shutdown() }
-        Assembly.saveState(await engine.state, config, tick: tick, logger: logger)
+        let final = await engine.tick
+        for case let worker as SinkWorker in final.sinks { await worker.shutdown() }
+        Assembly.saveState(await engine.state, config, tick: final, logger: logger)
         logger.info("stopped")
     }
 }
@@ -245,7 +263,7 @@ struct Explain: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await withTick(configOptions, global) { config, tick, logger in
+        try await withTick(configOptions, global) { config, tick, logger, _ in
             // A dry run reads the saved history but never writes it.
             var state = Assembly.loadState(config, logger: logger)
             let report = await tick.evaluate(state: &state)
@@ -382,5 +400,15 @@ struct HealthCheck: AsyncParsableCommand {
             OutputFile.standardError("unhealthy: \(error)\n")
             throw ExitCode(ExitCodes.runtimeFailure)
         }
+    }
+}
+
+/// A value several tasks read and one writes (the reloadable interval).
+final class Shared<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    var value: Value {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
     }
 }

@@ -27,6 +27,17 @@ enum SignalWatcher {
         }
     }
 
+    /// Every SIGHUP from now on (`run` re-reads its config on each).
+    static func hangups() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { continuation.yield(()) }
+        source.resume()
+        Retained.sources.append(source)
+        return stream
+    }
+
     private final class ResumeOnce: Sendable {
         private let continuation: Mutex<CheckedContinuation<String, Never>?>
         init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = Mutex(continuation) }

@@ -39,6 +39,8 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
 
     package static func fileName(_ sink: String) -> String { FileNames.component(sink) }
 
+    package var pendingPublications: [Publication] { pending.withLock { $0 } }
+
     package var pendingPoints: Int { pending.withLock { $0.reduce(0) { $0 + $1.points.count } } }
 
     package func describe(_ publication: Publication) -> String {

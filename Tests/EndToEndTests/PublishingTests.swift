@@ -1,6 +1,7 @@
 import BridgeTesting
 import Foundation
 import Testing
+import Synchronization
 import Transport
 
 @Suite("Publishing never holds up a scrape")
@@ -75,6 +76,68 @@ struct HealthCheckCommandTests {
             let gone = try await cli.scalebridge(["healthcheck", "--url", url, "--timeout", "2"])
             #expect(gone.status == 1)
             #expect(gone.stderr.contains("unhealthy"), "\(gone.stderr)")
+        }
+    }
+}
+
+@Suite("Hot reload")
+struct HotReloadTests {
+    let cli = CLITests()
+
+    /// Measured: SIGHUP killed the daemon.
+    @Test("SIGHUP: a valid config applies from the next tick and history survives; an invalid one is logged with its line and changes nothing")
+    func reload() async throws {
+        let scrapes = Mutex(0)
+        try await withFakeServer(handler: { _ in
+            let n = scrapes.withLock { value in
+                value += 1
+                return value
+            }
+            return FakeResponse(text: "# TYPE jobs_total counter\njobs_total \(n * 10)\nworkers_required 7\n")
+        }) { server in
+            try await withReservedLoopbackPort { port in
+                func config(buffer: String) -> String {
+                    """
+                    scrape: {interval: 1s, timeout: 500ms}
+                    listen: 127.0.0.1:\(port)
+                    targets: [{name: api, url: "\(server.baseURL)/metrics"}]
+                    signals:
+                      - {name: Workers, expr: max(workers_required), buffer: \(buffer)}
+                      - {name: Rate, expr: 'sum(rate(jobs_total[1m]))'}
+                    sinks: [{type: stdout}]
+                    """
+                }
+                let path = try cli.temporaryFile("reload.yaml", config(buffer: "0"))
+                let child = try ChildProcess(CLITests.binary, ["run", "--config", path])
+                func waitFor(_ line: String) async throws -> Bool {
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    while !child.stdoutSoFar.contains(line), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+                    return child.stdoutSoFar.contains(line)
+                }
+                #expect(try await waitFor(" Workers 7\n"))
+                #expect(try await waitFor(" Rate "), "two scrapes give a rate")
+                try Data(config(buffer: "1").utf8).write(to: URL(fileURLWithPath: path))
+                child.signal(SIGHUP)
+                #expect(try await waitFor(" Workers 14\n"), "the new buffer applies")
+                let afterValid = child.stdoutSoFar.components(separatedBy: " Workers 14\n")[0].count
+                // The rate signal kept its history: it is published on the tick right after the reload.
+                let linesAfter = child.stdoutSoFar.dropFirst(afterValid).split(separator: "\n").prefix(2)
+                #expect(linesAfter.contains { $0.contains(" Rate ") }, "\(linesAfter)")
+
+                try Data("targets: [{name: api, url: \"http://127.0.0.1:9/m\"}]\nsignals: [{name: Broken, expr: 'sum(('}]\nsinks: []\n".utf8).write(to: URL(fileURLWithPath: path))
+                child.signal(SIGHUP)
+                try await Task.sleep(for: .seconds(2))
+                let tail = child.stdoutSoFar.split(separator: "\n").suffix(2)
+                #expect(tail.contains { $0.hasSuffix(" Workers 14") }, "the old config keeps running: \(tail)")
+                let metrics = try await CurlTransport(environment: [:]).send(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics"))
+                let text = String(decoding: metrics.body, as: UTF8.self)
+                #expect(text.contains(#"scalebridge_config_reloads_total{result="success"} 1"#), "\(text.split(separator: "\n").filter { $0.contains("reload") })")
+                #expect(text.contains(#"scalebridge_config_reloads_total{result="failure"} 1"#))
+                child.signal(SIGTERM)
+                let output = await child.wait(timeout: .seconds(20))
+                #expect(output.status == 0, "SIGHUP did not kill it")
+                #expect(output.stderr.contains("config reload failed") && output.stderr.contains("reload.yaml:2:"), "\(output.stderr.suffix(800))")
+            }
         }
     }
 }

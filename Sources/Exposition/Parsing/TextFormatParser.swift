@@ -94,6 +94,14 @@ package enum TextFormatParser {
         }
 
         mutating func parseComment(_ afterHash: Int) throws(ExpositionError) {
+            // Prometheus' lexer takes a NUL in a comment for the end of the page and silently
+            // drops every line after it (found by differential fuzzing): refuse the page instead
+            // of publishing a part of it.
+            var scan = afterHash
+            while scan < lineEnd {
+                if bytes[scan] == 0 { throw fail(.encoding, "NUL byte in a comment", at: scan) }
+                scan += 1
+            }
             var index = afterHash
             guard index < lineEnd, bytes[index] == ASCII.space || bytes[index] == ASCII.tab else { return }
             index = skipBlanks(index)
