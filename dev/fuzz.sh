@@ -31,4 +31,15 @@ for target in "${targets[@]}"; do
   fi
   grep -E "stat::number_of_executed_units|cov:" ".build-fuzz/$target.log" | tail -2 | sed "s/^/  $target: /" >&2
 done
+
+# Differential: every page of the grown text corpus our parser accepts must give Prometheus'
+# samples (Tests/ExpositionTests/FuzzDifferentialTests.swift; needs Debian's prometheus).
+if [[ " ${targets[*]} " == *" text "* ]] && command -v prometheus >/dev/null 2>&1; then
+  echo "differential: the text corpus against Prometheus" >&2
+  swift build --build-tests >&2
+  if ! SB_DIFF_CORPUS="$root/.build-fuzz/corpus/text" swift test --skip-build --filter FuzzDifferentialTests > .build-fuzz/differential.log 2>&1; then
+    grep -o "[0-9]* of [0-9]* pages differ.*" .build-fuzz/differential.log | cut -c1-2000 >&2
+    status=1
+  fi
+fi
 exit $status

@@ -141,11 +141,19 @@ struct TextFormatParserTests {
         #expect(throws: ExpositionError.self) { try parse("good 1\ngood2 2\nbad{ 3\n") }
     }
 
-    @Test("blank lines, free comments, tabs and a missing final newline are accepted")
+    @Test("blank lines, free comments, tabs between tokens and a missing final newline are accepted")
     func lenientWhereIsPrometheus() throws {
-        let page = try parse("\n# just a comment\n#another\n\tm{a=\"1\"}\t5\t\n\nn 2")
+        let page = try parse("\n# just a comment\n  # indented comment\n#another\n   \nm{a=\"1\"}\t5\t\n\nn 2")
         #expect(value(page, "m", ["a": "1"]) == 5)
         #expect(value(page, "n") == 2)
+    }
+
+    /// Checked against Prometheus 2.42 (promql-oracle.sh): each of these pages makes its scrape
+    /// fail (up 0) or, for the NUL, silently drops the rest of the page; found by differential
+    /// fuzzing (FuzzDifferentialTests).
+    @Test("refused as Prometheus refuses them: a blank before a metric name, a number that overflows, a NUL in a comment", arguments: ["\tm 1\n", " z 0", "m -8e331333\n", "m 1e999\n", "#% x\u{0}y\nm 1\n"])
+    func strictWhereIsPrometheus(_ text: String) {
+        #expect(throws: ExpositionError.self) { try parse(text) }
     }
 
     @Test("duplicate series keep the first value, as Prometheus' ingestion does")

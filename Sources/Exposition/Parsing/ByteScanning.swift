@@ -127,7 +127,9 @@ func parseFloat(_ bytes: PageSlice) -> Double? {
         let value = fractionDigits == 0 ? Double(mantissa) : Double(mantissa) / powersOfTen[fractionDigits]
         return negative ? -value : value
     }
-    return Double(String(decoding: bytes, as: UTF8.self))
+    // Go's ParseFloat (and so Prometheus) refuses a finite spelling that overflows to ±Inf.
+    guard let value = Double(String(decoding: bytes, as: UTF8.self)), value.isFinite else { return nil }
+    return value
 }
 
 let powersOfTen: [Double] = (0...22).map { exponent in

@@ -88,6 +88,9 @@ package enum TextFormatParser {
             if index == lineEnd { return }
             if bytes[index] == ASCII.hash {
                 try parseComment(index + 1)
+            } else if index != lineStart {
+                // Prometheus reads the blanks as part of the metric name and refuses the page.
+                throw fail(.invalidName, "blank before the metric name", at: lineStart)
             } else {
                 try parseSeries(index)
             }
