@@ -12,6 +12,12 @@ package enum SecureURL {
         return scheme == "https" || (scheme == "http" && isLoopback(host: host))
     }
 
+    /// An http(s) URL whose host is this machine.
+    package static func isLoopbackURL(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host else { return false }
+        return isLoopback(host: host)
+    }
+
     package static func isLoopback(host: String) -> Bool {
         let host = host.lowercased()
         if host == "localhost" || host == "::1" || host == "[::1]" { return true }

@@ -100,6 +100,8 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let (config, signals) = try loadConfig(configOptions.config)
         print(CheckReport.render(config, signals: signals), terminator: "")
+        // Valid, but likely to scale wrongly: said on stderr, exit 0.
+        for warning in Lints.check(config, signals: signals) { OutputFile.standardError("\(warning)\n") }
     }
 }
 

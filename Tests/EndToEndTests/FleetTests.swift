@@ -203,3 +203,58 @@ struct DiscoveryTests {
         }
     }
 }
+
+@Suite("check warns about the classic traps")
+struct LintTests {
+    let cli = CLITests()
+
+    func warnings(_ yaml: String) async throws -> String {
+        let output = try await cli.scalebridge(["check", "--config", try cli.temporaryFile("lint.yaml", yaml)])
+        #expect(output.status == 0, "warnings never fail check: \(output.stderr)")
+        return output.stderr
+    }
+
+    /// Measured: target_per_instance 0.45 on a 0-1 utilisation passed check without a word, and
+    /// can never ask for more than 3 instances.
+    @Test("a ratio with a per-instance target: capped at ceil(1 / target), use target_ratio")
+    func ratioPerInstance() async throws {
+        let base = """
+            targets: [{name: runners, url: "http://10.0.0.5:9100/metrics"}]
+            signals:
+              - {name: Utilisation, expr: '(sum(custom_code_runner_total_job_spaces) - sum(custom_code_runner_remaining_job_spaces)) / sum(custom_code_runner_total_job_spaces)'}
+            sinks:
+              - {type: cloud_run, project: my-project, region: europe-west1, worker_pool: runners, signal: Utilisation, max_instances: 20, TARGET}
+            """
+        let bad = try await warnings(base.replacingOccurrences(of: "TARGET", with: "target_per_instance: 0.45"))
+        #expect(bad.contains("warning [ratio_per_instance]") && bad.contains("can never exceed 3 instance(s)") && bad.contains("target_ratio"), "\(bad)")
+        #expect(bad.contains("lint.yaml:5:"), "located at the sink")
+        let good = try await warnings(base.replacingOccurrences(of: "TARGET", with: "target_ratio: 0.45"))
+        #expect(!good.contains("ratio_per_instance"))
+    }
+
+    @Test("avg over a partial fleet, sum published while targets are down, periods coarser than the consumer, Sum fed several points per task")
+    func otherTraps() async throws {
+        let text = try await warnings("""
+            scrape: {interval: 20s}
+            targets: [{name: api, url: "http://127.0.0.1:5000/prometheus"}]
+            signals:
+              - {name: Avg, expr: avg(queued_tasks_workers_required), on_target_down: publish}
+              - {name: Sum, expr: sum(instant_tasks_jobs_waiting), on_target_down: publish}
+              - {name: Quorum, expr: sum(instant_tasks_jobs_waiting), on_target_down: publish, min_targets_up: 80%}
+            sinks:
+              - {type: cloudwatch, namespace: N, region: eu-west-1}
+            """)
+        #expect(text.contains("warning [avg_partial_fleet]: signal Avg"))
+        #expect(text.contains("warning [sum_partial_fleet]: signal Sum"))
+        #expect(!text.contains("sum_partial_fleet]: signal Quorum"), "a quorum is the answer to that trap")
+        #expect(text.contains("warning [sum_statistic]") && text.contains("3 points per minute"), "\(text)")
+        let coarse = try await warnings("""
+            scrape: {interval: 2m, timeout: 5s}
+            targets: [{name: api, url: "http://10.0.0.5:5000/prometheus"}]
+            signals: [{name: S, expr: sum(instant_tasks_jobs_waiting)}]
+            sinks: [{type: cloudwatch, namespace: N, region: eu-west-1}, {type: prometheus}]
+            """)
+        #expect(coarse.components(separatedBy: "warning [coarse_period]").count == 3, "\(coarse)")
+        #expect(!coarse.contains("sum_statistic"), "not a sidecar: its targets are elsewhere")
+    }
+}
