@@ -73,12 +73,15 @@ class EveryModule(unittest.TestCase):
             self.assertIn(f'source = "', readme, f"{module}: README has no module example")
             self.assertIn("```hcl", readme)
 
-    def test_syntax_terraform_1_0_accepts(self):
-        # Terraform 1.0 has none of these; using them would break users on 1.0-1.2.
+    def test_syntax_terraform_1_3_accepts(self):
+        # The modules require 1.3 (optional object attributes); nothing newer may creep in, and
+        # every module and example says so.
         for path in glob.glob(os.path.join(ROOT, "**", "*.tf"), recursive=True):
             text = read(path)
-            for newer in ("optional(", "startswith(", "endswith(", "moved {", "import {", "check \"", "removed {"):
+            for newer in ("startswith(", "endswith(", "import {", "check \"", "removed {"):
                 self.assertNotIn(newer, text, f"{path} uses {newer}")
+            if "required_version" in text:
+                self.assertIn('required_version = ">= 1.3.0"', text, path)
 
 
 class AwsEcs(unittest.TestCase):

@@ -1,7 +1,7 @@
 # A queue-worker ECS service scaled on "workers required" from its own metrics: scalebridge
 # runs as a sidecar, publishes to CloudWatch, target tracking follows the metric.
 terraform {
-  required_version = ">= 1.0.0"
+  required_version = ">= 1.3.0"
   required_providers {
     aws = {
       source  = "hashicorp/aws"
@@ -21,6 +21,16 @@ variable "region" {
 
 variable "image" {
   type = string
+}
+
+variable "worker_image" {
+  type    = string
+  default = "public.ecr.aws/docker/library/busybox:stable"
+}
+
+variable "account_id" {
+  type    = string
+  default = "123456789012"
 }
 
 module "config" {
@@ -54,7 +64,21 @@ module "scalebridge" {
   max_capacity        = 30
 }
 
-# Add this to the service's task definition next to the worker container.
+# The service's task definition: the worker and the scalebridge sidecar side by side.
+resource "aws_ecs_task_definition" "worker" {
+  family                   = "queued-worker"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = "512"
+  memory                   = "1024"
+  task_role_arn            = "arn:aws:iam::${var.account_id}:role/queued-worker-task"
+  execution_role_arn       = "arn:aws:iam::${var.account_id}:role/queued-worker-execution"
+  container_definitions = jsonencode([
+    { name = "worker", image = var.worker_image, essential = true, readonlyRootFilesystem = true, portMappings = [{ containerPort = 9100 }] },
+    module.scalebridge.container_definition,
+  ])
+}
+
 output "sidecar_container_definition" {
   value = jsonencode(module.scalebridge.container_definition)
 }

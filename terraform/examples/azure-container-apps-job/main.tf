@@ -1,6 +1,6 @@
 # A Container App scaled on a custom metric that a scheduled scalebridge job publishes.
 terraform {
-  required_version = ">= 1.0.0"
+  required_version = ">= 1.3.0"
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"

@@ -1,11 +1,14 @@
 # Renders a scalebridge config from HCL, offline (no provider). The same module feeds the
 # cloud examples; `terraform apply` here prints the YAML that `scalebridge check` accepts.
 terraform {
-  required_version = ">= 1.0.0"
+  required_version = ">= 1.3.0"
 }
 
 module "config" {
   source = "../../modules/scalebridge-config"
+
+  # A sidecar publishing to CloudWatch: one point a minute, as target tracking evaluates.
+  scrape_interval = "60s"
 
   targets = [
     { name = "queued-worker", urls = ["http://127.0.0.1:9100/metrics"] },

@@ -1,6 +1,6 @@
 # A Cloud Run worker pool whose instance count scalebridge sets from the queue's metrics.
 terraform {
-  required_version = ">= 1.0.0"
+  required_version = ">= 1.3.0"
   required_providers {
     google = {
       source  = "hashicorp/google"

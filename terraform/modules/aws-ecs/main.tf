@@ -7,7 +7,8 @@ locals {
     essential = false
     user      = "10001"
     command   = ["run", "--config", "env:SCALEBRIDGE_CONFIG", "--log-format", "json"]
-    secrets   = [{ name = "SCALEBRIDGE_CONFIG", valueFrom = aws_ssm_parameter.config.arn }]
+    # The parameter by name (same region as the task), known at plan time unlike its ARN.
+    secrets = [{ name = "SCALEBRIDGE_CONFIG", valueFrom = aws_ssm_parameter.config.name }]
     environment = [
       { name = "AWS_REGION", value = var.region },
     ]

@@ -1,27 +1,63 @@
 variable "targets" {
-  description = "Scrape targets: list of objects with name and urls (list of http(s):// or file:// URLs)."
+  description = "Scrape targets, with the keys of docs/configuration.md (targets): name, and url or urls or discover; optional headers, timeout, tls, format, follow_redirects, scheme, path, relabel."
   type = list(object({
-    name = string
-    urls = list(string)
+    name             = string
+    url              = optional(string)
+    urls             = optional(list(string))
+    headers          = optional(map(string))
+    timeout          = optional(string)
+    tls              = optional(object({ insecure_skip_verify = optional(bool), ca_file = optional(string) }))
+    format           = optional(string)
+    follow_redirects = optional(bool)
+    discover = optional(object({
+      dns = optional(object({
+        name       = string
+        type       = optional(string)
+        port       = optional(number)
+        nameserver = optional(string)
+        refresh    = optional(string)
+      }))
+      file        = optional(object({ files = list(string), refresh = optional(string) }))
+      stale_after = optional(string)
+    }))
+    scheme = optional(string)
+    path   = optional(string)
+    relabel = optional(list(object({
+      action        = optional(string)
+      source_labels = optional(list(string))
+      separator     = optional(string)
+      regex         = optional(string)
+      target_label  = optional(string)
+      replacement   = optional(string)
+    })))
   }))
 
   validation {
-    condition     = length(var.targets) > 0
-    error_message = "At least one target is required."
+    condition     = length(var.targets) > 0 && alltrue([for t in var.targets : (t.url != null ? 1 : 0) + (t.urls != null ? 1 : 0) + (t.discover != null ? 1 : 0) == 1])
+    error_message = "At least one target is required, and each needs exactly one of url, urls or discover."
   }
 }
 
 variable "signals" {
-  description = "Signals: list of objects with name, expr (PromQL), buffer (0 for none), round (none, ceil, floor or round)."
+  description = "Signals, with the keys of docs/configuration.md (signals): name, expr; optional buffer, min, max, round, labels, on_empty, on_target_down, fallback, fallback_after, max_age, min_targets_up."
   type = list(object({
-    name   = string
-    expr   = string
-    buffer = number
-    round  = string
+    name           = string
+    expr           = string
+    buffer         = optional(number)
+    min            = optional(number)
+    max            = optional(number)
+    round          = optional(string)
+    labels         = optional(map(string))
+    on_empty       = optional(string)
+    on_target_down = optional(string)
+    fallback       = optional(number)
+    fallback_after = optional(number)
+    max_age        = optional(string)
+    min_targets_up = optional(string)
   }))
 
   validation {
-    condition     = length(var.signals) > 0 && alltrue([for s in var.signals : contains(["none", "ceil", "floor", "round"], s.round)])
+    condition     = length(var.signals) > 0 && alltrue([for s in var.signals : s.round == null || contains(["none", "ceil", "floor", "round"], coalesce(s.round, "none"))])
     error_message = "At least one signal is required, and round must be none, ceil, floor or round."
   }
 }
@@ -43,8 +79,26 @@ variable "scrape_interval" {
   }
 }
 
+variable "scrape_timeout" {
+  description = "Per-target time limit for one scrape (scrape.timeout); null: scalebridge's default, 5s."
+  type        = string
+  default     = null
+}
+
+variable "max_body_bytes" {
+  description = "Largest page accepted from one target (scrape.max_body_bytes), e.g. 10MiB; null: the default."
+  type        = string
+  default     = null
+}
+
 variable "state_dir" {
   description = "Directory for history, outbox and scaling windows between runs; null keeps them in memory."
+  type        = string
+  default     = null
+}
+
+variable "listen" {
+  description = "Where `run` serves /metrics, /healthz, /readyz and /status (listen); \"\" turns it off; null: 127.0.0.1:9464."
   type        = string
   default     = null
 }

@@ -1,4 +1,5 @@
 terraform {
   # No provider: this module only renders YAML, so `terraform validate` and `apply` work offline.
-  required_version = ">= 1.0.0"
+  # 1.3 brings optional object attributes, which let every optional config key stay optional.
+  required_version = ">= 1.3.0"
 }
