@@ -77,6 +77,10 @@ let package = Package(
             dependencies: ["Config", "Exposition", "Query", "Scrape", "Threads", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
         .target(
+            name: "QuerySources",
+            dependencies: ["Formats", "Exposition", "Transport", "Signing", "Credentials", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "Sinks",
             dependencies: ["Formats", "Exposition", "Transport", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
@@ -125,7 +129,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Formats", "Scrape", "Query", "Sinks", "Exposition", "Config", "Transport", "Discovery", .product(name: "Logging", package: "swift-log"),
+                "Formats", "Scrape", "Query", "Sinks", "Exposition", "Config", "Transport", "Discovery", "QuerySources", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -134,6 +138,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
+                "QuerySources",
                 "Discovery",
                 "Formats", "Config", "Pipeline", "Scrape", "Sinks", "Query", "Transport", "Exposition", "CloudWatch", "AzureMonitor", "GoogleMonitoring", "CloudRun", "Scaling", "Credentials", "Signing",
                 .product(name: "Logging", package: "swift-log"),
@@ -142,6 +147,7 @@ let package = Package(
         .executableTarget(
             name: "ScalebridgeCLI",
             dependencies: [
+                "QuerySources",
                 "CMalloc", "Residency",
                 "Formats", "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint", "Threads",
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
@@ -219,6 +225,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "BridgeTesting"]),
+        .testTarget(name: "QuerySourcesTests", dependencies: ["QuerySources", "Credentials", "Signing", "Transport", "Exposition", "BridgeTesting"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BridgeTesting", "Exposition", "Transport"]

@@ -15,6 +15,7 @@ import Formats
 import Logging
 import Pipeline
 import Query
+import QuerySources
 import Scaling
 import Signing
 import Scrape
@@ -29,6 +30,17 @@ package enum Assembly {
         var errors: [ConfigError] = []
         var definitions: [SignalDefinition] = []
         for (index, signal) in config.signals.enumerated() {
+            if let source = signal.source {
+                // The server evaluates it, with its own PromQL; nothing is read here.
+                var definition = SignalDefinition(
+                    name: signal.name, query: try! CompiledQuery("0"), buffer: signal.buffer, min: signal.min, max: signal.max,
+                    rounding: SignalDefinition.Rounding(rawValue: signal.round.rawValue) ?? .none, labels: signal.labels, policy: signal.policy
+                )
+                definition.source = source
+                definition.expression = signal.expr
+                definitions.append(definition)
+                continue
+            }
             do {
                 let query = try CompiledQuery(signal.expr)
                 definitions.append(
@@ -300,7 +312,40 @@ package enum Assembly {
         )
         let groups = try discoveryGroups(config)
         if !groups.isEmpty { tick.fleet = Fleet(fixed: tick.targets, groups: groups, logger: logger) }
+        tick.sources = try await sources(config, transport: transport, logger: logger, environment: ProcessInfo.processInfo.environment)
         return tick
+    }
+
+    /// Each `sources[]` entry with its credentials; an AWS source's region is found as a sink's is.
+    package static func sources(_ config: BridgeConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async throws(ConfigErrors) -> [String: PrometheusSource] {
+        var result: [String: PrometheusSource] = [:]
+        for source in config.sources {
+            let auth: PrometheusSource.Auth
+            switch source.auth {
+            case .none: auth = .none
+            case .basic(let username, let password):
+                auth = .header("Basic " + Data("\(username):\(password.reveal())".utf8).base64EncodedString())
+            case .bearer(let token): auth = .header("Bearer \(token.reveal())")
+            case .sigv4(let configured, let service, let profile):
+                guard let region = await AWSCredentialChain.region(configured: configured, environment: environment, transport: transport) else {
+                    throw ConfigErrors([ConfigError(source.location, "sources.\(source.name).auth.region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)", hint: "set auth.region")])
+                }
+                let chain = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: profile)
+                auth = .sigv4(credentials: CachedCredentialProvider(chain, logger: logger), region: region, service: service)
+            case .azure(let clientID):
+                var identity = AzureCredentialChain.Settings()
+                identity.clientID = clientID
+                let provider = AzureCredentialChain.provider(identity, scope: "https://prometheus.monitor.azure.com/.default", environment: environment, transport: transport)
+                auth = .token(CachedTokenProvider(provider, logger: logger))
+            case .google:
+                let provider = GoogleCredentialChain.provider(GoogleCredentialChain.Settings(), scopes: ["https://www.googleapis.com/auth/monitoring.read"], audience: "https://oauth2.googleapis.com/token", environment: environment, transport: transport)
+                auth = .token(CachedTokenProvider(provider, logger: logger))
+            }
+            result[source.name] = PrometheusSource(
+                name: source.name, url: source.url, auth: auth, headers: source.headers.map { HTTPHeader($0.name, $0.value.reveal()) }, timeout: source.timeout, transport: transport
+            )
+        }
+        return result
     }
 
     /// One group per target with `discover`, its relabel regexes compiled.

@@ -7,6 +7,7 @@ import Exposition
 #endif
 import Pipeline
 import Query
+import QuerySources
 import Scrape
 import Sinks
 import Transport
@@ -101,6 +102,14 @@ package enum ExplainReport {
         }
         let snapshot = Snapshot(store: state.store, time: report.time)
         for (signal, outcome) in zip(tick.signals, report.signals) {
+            if let source = signal.source {
+                out += "signal \(signal.name) = \(signal.expression.replacing("\n", with: " "))  (evaluated by source \(source))\n"
+                out += "  query: POST \(tick.sources[source].map { RedactedURL.display($0.endpoint) } ?? "?") query=\(signal.expression.replacing("\n", with: " ")) time=\(Double(report.time) / 1000)\n"
+                out += "  answer: \(outcome.remote ?? "none")\n"
+                for series in outcome.series { out += "  result \(series.labels): raw \(ValueFormat.prometheus(series.steps.raw)) ⇒ publish \(ValueFormat.prometheus(series.steps.final))\n" }
+                out += "  decision: \(SignalReport.describe(outcome, signal, state.signals[signal.name]))\n"
+                continue
+            }
             out += "signal \(signal.name) = \(signal.query.text.replacing("\n", with: " "))\n"
             for selector in uniqueSelectors(signal.query.expression) {
                 if let range = selector.range {

@@ -19,6 +19,11 @@ package struct SignalDefinition: Sendable {
     package var rounding: Rounding
     package var labels: [String: String]
     package var policy: MissingDataPolicy
+    /// When set, the expression runs on this Prometheus-compatible server (`sources[]`), and
+    /// `query` is a placeholder that reads nothing here.
+    package var source: String? = nil
+    /// The expression as written (what a source is asked).
+    package var expression = ""
 
     package init(name: String, query: CompiledQuery, buffer: Double = 0, min: Double? = nil, max: Double? = nil, rounding: Rounding = .none, labels: [String: String] = [:], policy: MissingDataPolicy = MissingDataPolicy()) {
         self.policy = policy
@@ -78,6 +83,8 @@ package struct SignalOutcome: Sendable {
     package var decision: Decision = .computed
     /// Targets this signal reads that failed this cycle.
     package var downTargets: [String] = []
+    /// For a source signal: what the server answered (for `explain` and logs).
+    package var remote: String? = nil
     /// Targets this signal reads, up or down (counted only when a target is down or a quorum is set).
     package var readTargets = 0
 

@@ -9,6 +9,7 @@ import Exposition
 import Logging
 import Metrics
 import Query
+import QuerySources
 import Scrape
 import Sinks
 
@@ -26,6 +27,8 @@ package struct Tick: Sendable {
     package var sinks: [any MetricSink]
     /// Discovery groups (and the listed targets): when set, each cycle scrapes its current view.
     package var fleet: Fleet? = nil
+    /// Prometheus-compatible servers, by name, for the signals that name one.
+    package var sources: [String: PrometheusSource] = [:]
     let scraper: Scraper
     let logger: Logger
 
@@ -101,7 +104,10 @@ package struct Tick: Sendable {
             synthetic = view.down
             for key in view.retired { state.store.retire(target: key, time: time) }
         }
+        // The sources' queries go out while the targets are scraped.
+        let remote = Task { await self.querySources(time: time) }
         let scrapes = await scraper.scrapeAll(targets, keepingNames: filter.names) + synthetic
+        let answers = await remote.value
         // Which scrape wrote each series this cycle: two scrapes with one label set would be
         // merged into one series (the second point dropped), a silently wrong sum.
         var writer: [Labels: Int] = [:]
@@ -122,8 +128,14 @@ package struct Tick: Sendable {
         var outcomes: [SignalOutcome] = []
         var points: [SignalPoint] = []
         for signal in signals {
-            var outcome = Tick.evaluate(signal, snapshot)
-            (outcome.downTargets, outcome.readTargets) = Tick.downTargets(read: signal, in: state.store, fleet: fleet)
+            var outcome: SignalOutcome
+            if let source = signal.source {
+                outcome = Tick.outcome(signal, answers[signal.name] ?? .down("source \(source) is not configured"), source: source)
+                if !outcome.downTargets.isEmpty { outcome.readTargets = 1 }
+            } else {
+                outcome = Tick.evaluate(signal, snapshot)
+                (outcome.downTargets, outcome.readTargets) = Tick.downTargets(read: signal, in: state.store, fleet: fleet)
+            }
             let merged = collisions.filter { collision in signal.query.expression.selectors.contains { $0.accepts(collision.labels) } }
             if !merged.isEmpty {
                 // Never computed from merged series: failed input, decided by the policies.
@@ -232,6 +244,53 @@ package struct Tick: Sendable {
         }
         SelfMetrics.record(report, duration: ContinuousClock.now - started)
         return report
+    }
+
+    /// Every source signal's query, concurrently.
+    func querySources(time: Int64) async -> [String: PrometheusSource.Answer] {
+        let asked = signals.filter { $0.source != nil }
+        guard !asked.isEmpty else { return [:] }
+        return await withTaskGroup(of: (String, PrometheusSource.Answer).self) { group in
+            for signal in asked {
+                guard let source = sources[signal.source!] else { continue }
+                group.addTask { (signal.name, await source.query(signal.expression, time: time)) }
+            }
+            var answers: [String: PrometheusSource.Answer] = [:]
+            for await (name, answer) in group { answers[name] = answer }
+            return answers
+        }
+    }
+
+    /// A source's answer as a signal outcome: values as if evaluated here, a refusal as failed
+    /// input, no answer as the source being down (so `on_target_down` decides).
+    static func outcome(_ signal: SignalDefinition, _ answer: PrometheusSource.Answer, source: String) -> SignalOutcome {
+        var outcome: SignalOutcome
+        switch answer {
+        case .values(let samples, let warnings):
+            if samples.isEmpty {
+                outcome = SignalOutcome(name: signal.name, status: .noData, series: [], nonFinite: 0)
+            } else {
+                var series: [(labels: Labels, steps: SignalDefinition.Steps)] = []
+                var nonFinite = 0
+                for sample in samples {
+                    var labels = sample.labels.withoutName
+                    for (name, value) in signal.labels.sorted(by: { $0.key < $1.key }) { labels = labels.setting(name, to: value) }
+                    let steps = signal.postProcess(sample.value)
+                    if !steps.final.isFinite { nonFinite += 1 }
+                    series.append((labels, steps))
+                }
+                outcome = SignalOutcome(name: signal.name, status: .ok, series: series, nonFinite: nonFinite)
+            }
+            outcome.remote = "source \(source) answered \(samples.count) series" + (warnings.isEmpty ? "" : "; warnings: \(warnings.joined(separator: "; "))")
+        case .failed(let message):
+            outcome = SignalOutcome(name: signal.name, status: .failed(message), series: [], nonFinite: 0)
+            outcome.remote = message
+        case .down(let message):
+            outcome = SignalOutcome(name: signal.name, status: .noData, series: [], nonFinite: 0)
+            outcome.downTargets = ["source \(source)"]
+            outcome.remote = message
+        }
+        return outcome
     }
 
     static func evaluate(_ signal: SignalDefinition, _ snapshot: Snapshot) -> SignalOutcome {

@@ -14,6 +14,7 @@ import Prometheus
 import Synchronization
 import Pipeline
 import Query
+import QuerySources
 import Residency
 import Scrape
 import Sinks
@@ -289,6 +290,9 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(name: .customLong("target"), help: "Extra target URL (http, https or file); repeatable. Its job label is \"query\".")
     var targets: [String] = []
 
+    @Option(help: "Ask this source of the config (a Prometheus-compatible server) instead of scraping: shows the request, the answer and the decision it leads to.")
+    var source: String?
+
     @Option(help: "Output format: table or json ([{\"labels\": {...}, \"value\": n}]).")
     var format: Format = .table
 
@@ -305,12 +309,17 @@ struct QueryCommand: AsyncParsableCommand {
 
     func validate() throws {
         if config == nil && targets.isEmpty { throw ValidationError("give --config FILE or at least one --target URL") }
+        if source != nil && config == nil { throw ValidationError("--source names a source of --config FILE") }
         if scrapes < 1 || scrapes > 1000 { throw ValidationError("--scrapes must be between 1 and 1000") }
         if DurationParser.parse(interval) == nil { throw ValidationError("--interval must be a duration such as 1s or 500ms") }
     }
 
     func run() async throws {
         let logger = global.makeLogger()
+        if let source, let config {
+            try await runOnSource(source, config: config, logger: logger)
+            return
+        }
         let query: CompiledQuery
         do {
             query = try CompiledQuery(expression)
@@ -353,6 +362,39 @@ struct QueryCommand: AsyncParsableCommand {
         }
         print(format == .json ? QueryOutput.json(value) : QueryOutput.table(value), terminator: "")
         if results.contains(where: { !$0.isUp }) { throw ExitCode(ExitCodes.runtimeFailure) }
+    }
+
+    /// `query --source NAME`: the request, the server's answer, and what a signal would do.
+    func runOnSource(_ name: String, config path: String, logger: Logger) async throws {
+        let (config, _) = try loadConfig(path)
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        let sources: [String: PrometheusSource]
+        do {
+            sources = try await Assembly.sources(config, transport: transport, logger: logger, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            OutputFile.standardError(error.description + "\n")
+            throw ExitCode(ExitCodes.invalidConfig)
+        }
+        guard let server = sources[name] else {
+            OutputFile.standardError("no source is named `\(name)` in \(path) (sources: \(sources.keys.sorted().joined(separator: ", ")))\n")
+            throw ExitCode(ExitCodes.usage)
+        }
+        let time = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        OutputFile.standardError("POST \(RedactedURL.display(server.endpoint)) query=\(expression) time=\(Double(time) / 1000)\n")
+        switch await server.query(expression, time: time) {
+        case .values(let samples, let warnings):
+            for warning in warnings { OutputFile.standardError("warning from \(name): \(warning)\n") }
+            let value = QueryValue.vector(samples)
+            print(format == .json ? QueryOutput.json(value) : QueryOutput.table(value), terminator: "")
+            if samples.isEmpty { OutputFile.standardError("empty answer: a signal would follow on_empty\n") }
+        case .failed(let message):
+            OutputFile.standardError("\(message)\nthe server refused the query: a signal would be decided as failed input\n")
+            throw ExitCode(ExitCodes.runtimeFailure)
+        case .down(let message):
+            OutputFile.standardError("\(message)\nno usable answer: a signal would follow on_target_down\n")
+            throw ExitCode(ExitCodes.runtimeFailure)
+        }
     }
 }
 

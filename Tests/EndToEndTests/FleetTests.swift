@@ -258,3 +258,50 @@ struct LintTests {
         #expect(!coarse.contains("sum_statistic"), "not a sidecar: its targets are elsewhere")
     }
 }
+
+@Suite("Fleets: a Prometheus-compatible server as a source", .enabled(if: Oracle.runPrometheusTests))
+struct SourceCLITests {
+    let cli = CLITests()
+
+    @Test("a signal evaluated by a real Prometheus: explain shows the query, the answer and the decision; once publishes it; query --source asks it; a dead source follows on_target_down")
+    func sourceSignals() async throws {
+        let expressions = try cli.temporaryFile("exprs.txt", "up\n")
+        let oracle = try ChildProcess("bash", [Fixtures.oracle("promql-oracle.sh").path, "--serve", "90", expressions, Fixtures.testData("exposition/membrane-api.prom").path])
+        var url: String? = nil
+        let deadline = ContinuousClock.now + .seconds(60)
+        while url == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+            url = oracle.stdoutSoFar.split(separator: "\n").compactMap { line -> String? in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+                return object["serving"] as? String
+            }.first
+        }
+        let server = try #require(url, "the oracle never served")
+        try await withRefusingPort { dead in
+            let config = try cli.temporaryFile("sources.yaml", """
+                targets: []
+                sources:
+                  - {name: central, type: prometheus, url: "\(server)", headers: {X-Scope-OrgID: team-a}, timeout: 5s}
+                  - {name: gone, type: prometheus, url: "http://127.0.0.1:\(dead)"}
+                signals:
+                  - {name: WorkersRequired, source: central, expr: 'max(queued_tasks_workers_required)', buffer: 0.3, round: ceil}
+                  - {name: Gone, source: gone, expr: 'max(queued_tasks_workers_required)', on_target_down: fallback, fallback: 4, fallback_after: 1}
+                sinks: [{type: stdout}]
+                """)
+            let explain = try await cli.scalebridge(["explain", "--config", config])
+            #expect(explain.stdout.contains("(evaluated by source central)") && explain.stdout.contains("/api/v1/query query=max(queued_tasks_workers_required)"), "\(explain.stdout)")
+            #expect(explain.stdout.contains("answer: source central answered 1 series"))
+            #expect(explain.stdout.contains("raw 7 ⇒ publish 10"))
+            #expect(explain.stdout.contains("target down (source gone)") && explain.stdout.contains("publishing 4"), "\(explain.stdout)")
+            let once = try await cli.scalebridge(["once", "--config", config])
+            #expect(cli.values(once.stdout)["WorkersRequired"] == "10", "\(once.stdout)\(once.stderr)")
+            #expect(cli.values(once.stdout)["Gone"] == "4")
+            let query = try await cli.scalebridge(["query", "--config", config, "--source", "central", "--format", "json", "sum(instant_tasks_jobs_waiting)"])
+            #expect(query.status == 0 && query.stdout.contains(#""value":31"#), "\(query.stdout)\(query.stderr)")
+            let refused = try await cli.scalebridge(["query", "--config", config, "--source", "central", "sum(("])
+            #expect(refused.status == 1 && refused.stderr.contains("bad_data"), "\(refused.stderr)")
+        }
+        oracle.signal(SIGTERM)
+        _ = await oracle.wait(timeout: .seconds(20))
+    }
+}

@@ -9,7 +9,9 @@ import YAML
 /// Every key the loader accepts, per section (docs/configuration.md documents each; a test
 /// keeps the two in step).
 package enum ConfigKeys {
-    package static let top = ["scrape", "targets", "signals", "sinks", "state_dir", "listen"]
+    package static let top = ["scrape", "targets", "sources", "signals", "sinks", "state_dir", "listen"]
+    package static let source = ["name", "type", "url", "auth", "headers", "timeout"]
+    package static let sourceAuth = ["type", "username", "password", "token", "region", "service", "profile", "client_id"]
     package static let scrape = ["interval", "timeout", "max_body_bytes"]
     package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects", "discover", "scheme", "path", "relabel"]
     package static let discover = ["dns", "file", "stale_after"]
@@ -19,7 +21,7 @@ package enum ConfigKeys {
     package static let tls = ["insecure_skip_verify", "ca_file"]
     package static let signal = [
         "name", "expr", "buffer", "min", "max", "round", "labels", "on_empty", "on_target_down", "fallback", "fallback_after", "max_age",
-        "min_targets_up",
+        "min_targets_up", "source",
     ]
     package static let stdoutSink = ["type", "name", "format"]
     package static let cloudwatchSink = [
@@ -47,7 +49,7 @@ package enum ConfigKeys {
     package static let emfSink = ["type", "name", "namespace", "metric_names", "units", "dimensions", "label_dimensions", "storage_resolution", "path"]
 
     package static var all: [(section: String, keys: [String])] {
-        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
             ("sinks: azure_monitor", azureMonitorSink), ("sinks: google_monitoring", googleMonitoringSink), ("sinks: cloud_run", cloudRunSink),
             ("cloud_run: scale_up/scale_down", scalingBehavior), ("scale_*: policies[]", scalingRule)]
     }
@@ -110,6 +112,11 @@ package enum ConfigLoader {
                     config.targets.append(target)
                     indices.targets.append(index)
                 }
+            }
+        }
+        if let sources = top["sources"], let list = reader.sequence(sources.value, "sources") {
+            for (index, node) in list.enumerated() {
+                if let source = readSource(node, "sources[\(index)]", &reader) { config.sources.append(source) }
             }
         }
         if let signals = top["signals"], let list = reader.sequence(signals.value, "signals") {
@@ -264,6 +271,55 @@ package enum ConfigLoader {
         return target
     }
 
+    static func readSource(_ node: Node, _ path: String, _ reader: inout NodeReader) -> SourceConfig? {
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.source) else { return nil }
+        let name = reader.requiredString(entries, "name", path, parent: node)
+        if let entry = entries["type"], let type = reader.string(entry.value, "\(path).type"), type != "prometheus" {
+            reader.error(entry.value, "\(path).type", "`\(type)` is not a source type", hint: "prometheus (any server with Prometheus' query API)")
+        }
+        let url = reader.requiredString(entries, "url", path, parent: node).flatMap { text -> String? in
+            guard SecureURL.acceptable(text) else {
+                reader.error(entries["url"]?.value, "\(path).url", "must be an https URL (queries and credentials are sent there); plain http is allowed only to 127.0.0.1, localhost or [::1]")
+                return nil
+            }
+            return text.hasSuffix("/") ? String(text.dropLast()) : text
+        }
+        var auth = SourceConfig.Auth.none
+        if let entry = entries["auth"], let fields = reader.mapping(entry.value, "\(path).auth", allowed: ConfigKeys.sourceAuth) {
+            let type = fields["type"].flatMap { reader.string($0.value, "\(path).auth.type") } ?? "none"
+            func secret(_ key: String) -> Secret? { fields[key].flatMap { reader.string($0.value, "\(path).auth.\(key)") }.map(Secret.init) }
+            switch type {
+            case "none": auth = .none
+            case "basic":
+                if let username = fields["username"].flatMap({ reader.string($0.value, "\(path).auth.username") }), let password = secret("password") {
+                    auth = .basic(username: username, password: password)
+                } else {
+                    reader.error(entry.value, "\(path).auth", "basic needs username and password")
+                }
+            case "bearer":
+                if let token = secret("token") { auth = .bearer(token) } else { reader.error(entry.value, "\(path).auth.token", "is required for bearer") }
+            case "sigv4":
+                auth = .sigv4(
+                    region: fields["region"].flatMap { reader.string($0.value, "\(path).auth.region") },
+                    service: fields["service"].flatMap { reader.string($0.value, "\(path).auth.service") } ?? "aps",
+                    profile: fields["profile"].flatMap { reader.string($0.value, "\(path).auth.profile") }
+                )
+            case "azure": auth = .azure(clientID: fields["client_id"].flatMap { reader.string($0.value, "\(path).auth.client_id") })
+            case "google": auth = .google
+            default:
+                reader.error(fields["type"]?.value, "\(path).auth.type", "`\(type)` is not an auth type", hint: "none, basic, bearer, sigv4, azure or google")
+            }
+        }
+        guard let name, let url else { return nil }
+        var source = SourceConfig(name: name, url: url, location: reader.location(node))
+        source.auth = auth
+        if let entry = entries["headers"] {
+            for (headerName, value, _) in reader.stringMap(entry.value, "\(path).headers") { source.headers.append((headerName, Secret(value))) }
+        }
+        if let entry = entries["timeout"], let timeout = reader.duration(entry.value, "\(path).timeout") { source.timeout = timeout }
+        return source
+    }
+
     static func readDiscovery(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?) -> DiscoveryConfig? {
         guard let entries = reader.mapping(node, path, allowed: ConfigKeys.discover) else { return nil }
         var mechanism: DiscoveryConfig.Mechanism? = nil
@@ -390,6 +446,7 @@ package enum ConfigLoader {
         }
         var signal = SignalConfig(name: name, expr: expr, buffer: buffer, min: minimum, max: maximum, round: rounding, labels: labels, location: reader.location(node), exprLocation: exprLocation)
         signal.policy = policy
+        if let entry = entries["source"] { signal.source = reader.string(entry.value, "\(path).source") }
         return signal
     }
 
@@ -528,8 +585,16 @@ package enum ConfigLoader {
     }
 
     static func validate(_ config: BridgeConfig, indices: Indices, root: Node, top: [String: (key: Node, value: Node)], _ reader: inout NodeReader) {
-        if config.targets.isEmpty, reader.errors.isEmpty {
-            reader.error(top["targets"]?.key ?? root, "targets", "at least one target is required")
+        if config.targets.isEmpty, config.sources.isEmpty, reader.errors.isEmpty {
+            reader.error(top["targets"]?.key ?? root, "targets", "at least one target is required", hint: "or a `sources` entry that signals read with `source:`")
+        }
+        let sourceNames = Set(config.sources.map { (source: SourceConfig) in source.name })
+        for (index, signal) in zip(indices.signals, config.signals) {
+            if let source = signal.source, !sourceNames.contains(source) {
+                reader.errors.append(ConfigError(signal.location, "signals[\(index)].source", "no source is named `\(source)`", hint: nearest(source, in: Array(sourceNames)).map { "did you mean `\($0)`?" }))
+            } else if signal.source == nil, config.targets.isEmpty, reader.errors.isEmpty {
+                reader.errors.append(ConfigError(signal.location, "signals[\(index)]", "reads no target: there are none, and it names no `source`"))
+            }
         }
         if config.signals.isEmpty, reader.errors.isEmpty {
             reader.error(top["signals"]?.key ?? root, "signals", "at least one signal is required")

@@ -6,6 +6,8 @@ package struct BridgeConfig: Sendable {
     package var source: String
     package var scrape: ScrapeSettings
     package var targets: [TargetConfig]
+    /// Prometheus-compatible servers that evaluate the signals naming them (`source:`).
+    package var sources: [SourceConfig] = []
     package var signals: [SignalConfig]
     package var sinks: [SinkConfig]
     /// Where history and signal state persist between runs (`once` every minute needs it for
@@ -102,6 +104,8 @@ package struct SignalConfig: Sendable {
     package var labels: [String: String]
     /// Missing-data policies.
     package var policy: MissingDataPolicy = MissingDataPolicy()
+    /// A `sources` entry whose server evaluates `expr`; nil: evaluated here over the targets.
+    package var source: String? = nil
     package var location: SourceLocation
     /// Where the expression text starts, so expression errors can point into the file.
     package var exprLocation: SourceLocation
