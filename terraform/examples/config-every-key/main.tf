@@ -35,6 +35,28 @@ module "config" {
         { action = "replace", source_labels = ["__meta_dns_srv_record_target"], separator = ";", regex = "(worker-[0-9]+).*", target_label = "pod", replacement = "$1" },
       ]
     },
+    {
+      name     = "exporters"
+      discover = { dns = { name = "exporters.internal", type = "A", port = 9100 } }
+    },
+    {
+      name     = "batch"
+      discover = { file = { files = ["/etc/scalebridge/targets/*.json"], refresh = "1m" } }
+    },
+  ]
+
+  sources = [
+    {
+      name    = "central"
+      type    = "prometheus"
+      url     = "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-123"
+      auth    = { type = "sigv4", region = "eu-west-1", service = "aps", profile = "monitoring" }
+      headers = { X-Scope-OrgID = "team-a" }
+      timeout = "5s"
+    },
+    { name = "mimir", url = "https://mimir.internal/prometheus", auth = { type = "basic", username = "scalebridge", password = "$${MIMIR_PASSWORD:-secret}" } },
+    { name = "thanos", url = "https://thanos.internal", auth = { type = "bearer", token = "$${THANOS_TOKEN:-token}" } },
+    { name = "azure", url = "https://workspace.eastus.prometheus.monitor.azure.com", auth = { type = "azure", client_id = "00000000-0000-0000-0000-000000000000" } },
   ]
 
   signals = [
@@ -53,6 +75,7 @@ module "config" {
       max_age        = "2m"
       min_targets_up = "80%"
     },
+    { name = "CentralWorkersRequired", expr = "max(queued_tasks_workers_required)", source = "central" },
   ]
 
   sinks = [

@@ -59,10 +59,29 @@ locals {
     s.fallback_after == null ? {} : { fallback_after = s.fallback_after },
     s.max_age == null ? {} : { max_age = s.max_age },
     s.min_targets_up == null ? {} : { min_targets_up = s.min_targets_up },
+    s.source == null ? {} : { source = s.source },
+  )]
+
+  sources = [for s in var.sources : merge(
+    { name = s.name, url = s.url },
+    s.type == null ? {} : { type = s.type },
+    s.auth == null ? {} : { auth = merge(
+      { type = s.auth.type },
+      s.auth.username == null ? {} : { username = s.auth.username },
+      s.auth.password == null ? {} : { password = s.auth.password },
+      s.auth.token == null ? {} : { token = s.auth.token },
+      s.auth.region == null ? {} : { region = s.auth.region },
+      s.auth.service == null ? {} : { service = s.auth.service },
+      s.auth.profile == null ? {} : { profile = s.auth.profile },
+      s.auth.client_id == null ? {} : { client_id = s.auth.client_id },
+    ) },
+    s.headers == null ? {} : { headers = s.headers },
+    s.timeout == null ? {} : { timeout = s.timeout },
   )]
 
   config = merge(
     { scrape = local.scrape, targets = local.targets, signals = local.signals, sinks = var.sinks },
+    length(local.sources) == 0 ? {} : { sources = local.sources },
     var.state_dir == null ? {} : { state_dir = var.state_dir },
     var.listen == null ? {} : { listen = var.listen },
   )

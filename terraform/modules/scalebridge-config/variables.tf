@@ -54,12 +54,35 @@ variable "signals" {
     fallback_after = optional(number)
     max_age        = optional(string)
     min_targets_up = optional(string)
+    source         = optional(string)
   }))
 
   validation {
     condition     = length(var.signals) > 0 && alltrue([for s in var.signals : s.round == null || contains(["none", "ceil", "floor", "round"], coalesce(s.round, "none"))])
     error_message = "At least one signal is required, and round must be none, ceil, floor or round."
   }
+}
+
+variable "sources" {
+  description = "Prometheus-compatible servers that evaluate the signals naming them (docs/configuration.md, sources): name, url; optional type, auth, headers, timeout."
+  type = list(object({
+    name = string
+    type = optional(string)
+    url  = string
+    auth = optional(object({
+      type      = string
+      username  = optional(string)
+      password  = optional(string)
+      token     = optional(string)
+      region    = optional(string)
+      service   = optional(string)
+      profile   = optional(string)
+      client_id = optional(string)
+    }))
+    headers = optional(map(string))
+    timeout = optional(string)
+  }))
+  default = []
 }
 
 variable "sinks" {
