@@ -66,7 +66,7 @@ package enum Lints {
                 }
                 // 5. Sum over tasks needs exactly one point per task per period (the sidecar
                 //    pattern: every target on this machine).
-                let sidecar = config.targets.allSatisfy { target in target.urls.allSatisfy { SecureURL.isLoopbackURL($0) } && target.discover == nil }
+                let sidecar = !config.targets.isEmpty && config.targets.allSatisfy { target in target.urls.allSatisfy { SecureURL.isLoopbackURL($0) } && target.discover == nil }
                 if sidecar, interval < 60, cw.storageResolution == 60 {
                     warnings.append(
                         Warning(

@@ -305,3 +305,21 @@ struct SourceCLITests {
         _ = await oracle.wait(timeout: .seconds(20))
     }
 }
+
+@Suite("docs/fleets.md")
+struct FleetsDocTests {
+    let cli = CLITests()
+
+    @Test("each worked example is a config check accepts, without warnings")
+    func examples() async throws {
+        let doc = try String(contentsOf: Fixtures.projectFile("docs/fleets.md"), encoding: .utf8)
+        let blocks = doc.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let named = blocks.filter { $0.hasPrefix("# fleets: ") }
+        #expect(named.map { String($0.dropFirst(10).prefix { $0 != "\n" }) } == ["sidecar", "central", "store"])
+        for block in named {
+            let output = try await cli.scalebridge(["check", "--config", try cli.temporaryFile("fleet.yaml", block)])
+            #expect(output.status == 0, "\(block.prefix(30)): \(output.stderr)")
+            #expect(!output.stderr.contains("warning ["), "\(output.stderr)")
+        }
+    }
+}
