@@ -310,6 +310,7 @@ package enum Assembly {
             scraper: Scraper(transport: transport, logger: logger),
             logger: logger
         )
+        tick.maxConcurrent = config.scrape.maxConcurrent
         let groups = try discoveryGroups(config)
         if !groups.isEmpty { tick.fleet = Fleet(fixed: tick.targets, groups: groups, logger: logger) }
         tick.sources = try await sources(config, transport: transport, logger: logger, environment: ProcessInfo.processInfo.environment)

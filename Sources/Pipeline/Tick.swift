@@ -27,6 +27,8 @@ package struct Tick: Sendable {
     package var sinks: [any MetricSink]
     /// Discovery groups (and the listed targets): when set, each cycle scrapes its current view.
     package var fleet: Fleet? = nil
+    /// Transfers in flight at once (`scrape.max_concurrent`).
+    package var maxConcurrent = 64
     /// Prometheus-compatible servers, by name, for the signals that name one.
     package var sources: [String: PrometheusSource] = [:]
     let scraper: Scraper
@@ -106,7 +108,7 @@ package struct Tick: Sendable {
         }
         // The sources' queries go out while the targets are scraped.
         let remote = Task { await self.querySources(time: time) }
-        let scrapes = await scraper.scrapeAll(targets, keepingNames: filter.names) + synthetic
+        let scrapes = await scraper.scrapeAll(targets, keepingNames: filter.names, maxConcurrent: maxConcurrent) + synthetic
         let answers = await remote.value
         // Which scrape wrote each series this cycle: two scrapes with one label set would be
         // merged into one series (the second point dropped), a silently wrong sum.

@@ -22,13 +22,23 @@ package struct Scraper: Sendable {
     /// Scrapes every target concurrently; results come back in target order.
     /// - Parameter keepingNames: metric names worth returning (nil: all); other series are
     ///   validated but not kept (`ExpositionParser`).
-    package func scrapeAll(_ targets: [ScrapeTarget], keepingNames: Set<String>? = nil) async -> [ScrapeResult] {
+    /// - Parameter maxConcurrent: transfers in flight at once. A target waiting for a slot has
+    ///   not started: its timeout runs from its own start, so a big fleet costs no one a timeout.
+    package func scrapeAll(_ targets: [ScrapeTarget], keepingNames: Set<String>? = nil, maxConcurrent: Int = 64) async -> [ScrapeResult] {
         await withTaskGroup(of: (Int, ScrapeResult).self) { group in
-            for (index, target) in targets.enumerated() {
+            var next = 0
+            func start() {
+                let index = next
+                let target = targets[index]
                 group.addTask { (index, await scrape(target, keepingNames: keepingNames)) }
+                next += 1
             }
+            while next < min(targets.count, max(maxConcurrent, 1)) { start() }
             var results = [ScrapeResult?](repeating: nil, count: targets.count)
-            for await (index, result) in group { results[index] = result }
+            for await (index, result) in group {
+                results[index] = result
+                if next < targets.count { start() }
+            }
             return results.map { $0! }
         }
     }

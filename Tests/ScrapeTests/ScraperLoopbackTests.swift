@@ -1,6 +1,8 @@
 import BridgeTesting
 import Exposition
+import Foundation
 import Logging
+import Synchronization
 import Testing
 import Threads
 import Transport
@@ -127,5 +129,32 @@ struct ScraperLoopbackTests {
         #expect(ScrapeTarget(name: "a", url: "https://example.test/metrics").instance == "example.test:443")
         #expect(ScrapeTarget(name: "a", url: "http://example.test:9100/metrics").instance == "example.test:9100")
         #expect(ScrapeTarget(name: "a", url: "file:///var/lib/x.prom").instance == "/var/lib/x.prom")
+    }
+}
+
+@Suite("Scraping many targets")
+struct ConcurrencyLimitTests {
+    @Test("max_concurrent bounds the transfers in flight, and a target waiting for a slot is not charged its timeout")
+    func bounded() async throws {
+        let active = Mutex(0)
+        let peak = Mutex(0)
+        try await withFakeServer(handler: { _ in
+            let now = active.withLock { value in
+                value += 1
+                return value
+            }
+            peak.withLock { $0 = max($0, now) }
+            Thread.sleep(forTimeInterval: 0.3)
+            active.withLock { $0 -= 1 }
+            return FakeResponse(text: "up_ish 1\n")
+        }) { server in
+            let scraper = Scraper(transport: CurlTransport(environment: [:]), logger: Logger(label: "test"))
+            // Ten targets of 0.3 s, two at a time: 1.5 s in all, each within its 1 s timeout.
+            let targets = (0..<10).map { ScrapeTarget(name: "t", url: "\(server.baseURL)/\($0)", timeout: .seconds(1)) }
+            let results = await scraper.scrapeAll(targets, maxConcurrent: 2)
+            let failures = results.filter { !$0.isUp }.map { $0.error?.message ?? "" }
+            #expect(failures.isEmpty, "\(failures)")
+            #expect(peak.withLock { $0 } <= 2)
+        }
     }
 }

@@ -12,7 +12,7 @@ package enum ConfigKeys {
     package static let top = ["scrape", "targets", "sources", "signals", "sinks", "state_dir", "listen"]
     package static let source = ["name", "type", "url", "auth", "headers", "timeout"]
     package static let sourceAuth = ["type", "username", "password", "token", "region", "service", "profile", "client_id"]
-    package static let scrape = ["interval", "timeout", "max_body_bytes"]
+    package static let scrape = ["interval", "timeout", "max_body_bytes", "max_concurrent"]
     package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects", "discover", "scheme", "path", "relabel"]
     package static let discover = ["dns", "file", "stale_after"]
     package static let dns = ["name", "type", "port", "nameserver", "refresh"]
@@ -169,6 +169,9 @@ package enum ConfigLoader {
         }
         if let entry = entries["max_body_bytes"], let value = reader.byteSize(entry.value, "scrape.max_body_bytes") {
             if value < 1024 { reader.error(entry.value, "scrape.max_body_bytes", "must be at least 1KiB") } else { settings.maxBodyBytes = value }
+        }
+        if let entry = entries["max_concurrent"], let text = reader.string(entry.value, "scrape.max_concurrent") {
+            if let value = Int(text), (1...10_000).contains(value) { settings.maxConcurrent = value } else { reader.error(entry.value, "scrape.max_concurrent", "must be a whole number from 1 to 10000") }
         }
         if settings.timeout > settings.interval {
             reader.error(entries["timeout"]?.value ?? node, "scrape.timeout", "is longer than scrape.interval (\(DurationParser.format(settings.interval)))", hint: "a scrape must finish before the next tick")

@@ -32,6 +32,8 @@ package struct ScrapeSettings: Sendable, Equatable {
     package var timeout: Duration = .seconds(5)
     /// Largest page accepted from one target, after decompression. Default 10 MiB.
     package var maxBodyBytes: Int = 10 << 20
+    /// Transfers in flight at once; the rest wait (uncharged) for a free slot. Default 64.
+    package var maxConcurrent: Int = 64
 
     package init() {}
 }
