@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= examples/quickstart.yaml
 
-.PHONY: all deps deps-test build release run test check lint format clean bench bench-check bench-thresholds bench-instructions compare fuzz
+.PHONY: all deps deps-test build release image run test check lint format clean bench bench-check bench-thresholds bench-instructions compare fuzz
 
 all: build
 
@@ -18,6 +18,11 @@ build: deps
 ## The binary as it ships (packaging/build-release.sh): .build-release/release/scalebridge
 release: deps
 	packaging/build-release.sh
+
+## The runtime image without a Docker engine: debootstrap, umoci, crun (packaging/build-image.sh).
+image: deps
+	dev/install-deps.sh --release
+	packaging/build-image.sh
 
 ## Runs the quickstart: scrapes the pages in examples/, prints the signals. No cloud, no network.
 run: build
