@@ -35,7 +35,6 @@ let package = Package(
         // extra runtime package; the YAML module composes its events into located nodes.
         .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CMalloc"),
-        .target(name: "Residency"),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -148,7 +147,7 @@ let package = Package(
             name: "ScalebridgeCLI",
             dependencies: [
                 "QuerySources",
-                "CMalloc", "Residency",
+                "CMalloc",
                 "Formats", "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint", "Threads",
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -170,7 +169,6 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "BridgeTesting"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
-        .testTarget(name: "ResidencyTests", dependencies: ["Residency", "BridgeTesting"]),
         .testTarget(
             name: "CloudRunTests",
             dependencies: [

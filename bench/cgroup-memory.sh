@@ -18,6 +18,8 @@ measure() {
   local label="$1"; shift
   local group="$base/scalebridge-bench-$$-$label"
   mkdir -p "$group"
+  # A cold page cache, as in a new container: the binary's pages are charged to this cgroup.
+  sync; echo 3 > /proc/sys/vm/drop_caches
   sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' sh "$group" "$binary" run --config examples/quickstart.yaml --listen "" "$@" >/dev/null 2>&1 &
   local pid=$!
   sleep "$seconds"

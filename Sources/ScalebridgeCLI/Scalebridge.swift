@@ -15,7 +15,6 @@ import Synchronization
 import Pipeline
 import Query
 import QuerySources
-import Residency
 import Scrape
 import Sinks
 import Threads
@@ -146,11 +145,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Listen address for /metrics, /healthz, /readyz and /status (overrides the config's `listen`; \"\" turns it off).")
     var listen: String?
 
-    @ArgumentParser.Flag(
-        inversion: .prefixedNo,
-        help: "After the first cycle, unmap the code and read-only data pages only start-up used (steady RSS ~6 MiB lower; see docs/design/0005)."
-    )
-    var dropStartupPages = true
+    /// Accepted and ignored: unmapping start-up pages lowered VmRSS but no figure a platform
+    /// bills (cgroup usage and working set are the same either way; docs/design/0005).
+    @ArgumentParser.Flag(inversion: .prefixedNo, help: .hidden)
+    var dropStartupPages = false
 
     func run() async throws {
         MemoryTuning.forDaemon()
@@ -187,16 +185,6 @@ struct Run: AsyncParsableCommand {
         }
     }
 
-    static func dropStartupPages(_ logger: Logger) {
-        guard let dropped = StartupPages.drop() else { return }
-        let fields: Logger.Metadata = ["KiB": "\(dropped.droppedKiB)", "mappings": "\(dropped.mappings)", "refused": "\(dropped.failures)"]
-        if dropped.failures > 0 {
-            logger.warning("some start-up pages could not be dropped; they stay resident", metadata: fields)
-        } else {
-            logger.info("dropped start-up pages", metadata: fields)
-        }
-    }
-
     func runLoop(_ config: BridgeConfig, _ tick: Tick, _ logger: Logger, transport: CurlTransport, health: HealthState, clock: ExecutorClock) async {
         logger.info("starting", metadata: ["interval": "\(DurationParser.format(config.scrape.interval))", "targets": "\(config.targets.count)", "signals": "\(config.signals.count)"])
         let interval = Shared(config.scrape.interval)
@@ -204,7 +192,6 @@ struct Run: AsyncParsableCommand {
         let engine = Engine(tick: tick, state: Assembly.loadState(config, logger: logger))
         let notifier = SystemdNotifier()
         let stopping = Flag()
-        let dropPages = dropStartupPages
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 let readySent = Atomic<Bool>(false)
@@ -214,7 +201,6 @@ struct Run: AsyncParsableCommand {
                     if !readySent.exchange(true, ordering: .relaxed) {
                         // Ready once the first cycle has run: config loaded, listener up.
                         notifier.ready(status: "first cycle done: \(report.scrapes.count - report.failedTargets.count)/\(report.scrapes.count) targets up")
-                        if dropPages { Self.dropStartupPages(logger) }
                     }
                 }
             }

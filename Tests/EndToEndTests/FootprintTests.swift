@@ -40,44 +40,4 @@ struct FootprintTests {
         }
         #expect(foreign.isEmpty, "\(foreign.prefix(5))")
     }
-
-    #if os(Linux)
-        @Test("run drops its start-up pages after the first cycle, keeps cycling correctly, and holds fewer file pages than with --no-drop-startup-pages")
-        func runDropsStartupPages() async throws {
-            // Two configs: each daemon needs a state directory (and its lock) of its own.
-            let states = ["a", "b"].map { FileManager.default.temporaryDirectory.appendingPathComponent("sb-drop-\($0)-\(UUID().uuidString)").path }
-            defer { for state in states { try? FileManager.default.removeItem(atPath: state) } }
-            let paths = try states.map {
-                try CLITests().temporaryFile("run.yaml", CLITests.workersConfig(stateDirectory: $0, interval: "500ms", timeout: "400ms", listen: ""))
-            }
-            let dropping = try ChildProcess(CLITests.binary, ["run", "--config", paths[0]])
-            let keeping = try ChildProcess(CLITests.binary, ["run", "--config", paths[1], "--no-drop-startup-pages"])
-            let deadline = ContinuousClock.now + .seconds(20)
-            func ticks(_ child: ChildProcess) -> Int { child.stdoutSoFar.components(separatedBy: "Workers 7").count - 1 }
-            while min(ticks(dropping), ticks(keeping)) < 4, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            let droppingFile = procStatusKiB("RssFile", pid: dropping.pid)
-            let keepingFile = procStatusKiB("RssFile", pid: keeping.pid)
-            dropping.signal(SIGTERM)
-            keeping.signal(SIGTERM)
-            let dropped = await dropping.wait(timeout: .seconds(10))
-            let kept = await keeping.wait(timeout: .seconds(10))
-            try #require(droppingFile != nil && keepingFile != nil, "both daemons must be running: \(dropped.stderr) \(kept.stderr)")
-            #expect(dropped.status == 0, "\(dropped.stderr)")
-            #expect(kept.status == 0, "\(kept.stderr)")
-            // Cycles after the drop still produce the right value.
-            #expect(dropped.stdout.components(separatedBy: "Workers 7").count - 1 >= 4)
-            let line = try #require(dropped.stderr.split(separator: "\n").first { $0.contains("dropped start-up pages") }, "\(dropped.stderr)")
-            let fields = Dictionary(line.split(separator: " ").compactMap { field -> (String, Int)? in
-                let parts = field.split(separator: "=")
-                return parts.count == 2 ? (String(parts[0]), Int(parts[1]) ?? -1) : nil
-            }, uniquingKeysWith: { a, _ in a })
-            #expect((fields["KiB"] ?? 0) > 1024, "\(line)")
-            #expect((fields["mappings"] ?? 0) > 0, "\(line)")
-            #expect(fields["refused"] == 0, "\(line)")
-            #expect(!kept.stderr.contains("start-up pages"))
-            #expect(droppingFile! < keepingFile!, "RssFile with the drop \(droppingFile!) KiB, without \(keepingFile!) KiB")
-        }
-    #endif
 }
