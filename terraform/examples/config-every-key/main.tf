@@ -11,6 +11,7 @@ module "config" {
   scrape_interval = "30s"
   scrape_timeout  = "5s"
   max_body_bytes  = "8MiB"
+  max_concurrent  = 32
   state_dir       = "/var/lib/scalebridge"
   listen          = "127.0.0.1:9464"
 

@@ -6,6 +6,7 @@ locals {
     { interval = var.scrape_interval },
     var.scrape_timeout == null ? {} : { timeout = var.scrape_timeout },
     var.max_body_bytes == null ? {} : { max_body_bytes = var.max_body_bytes },
+    var.max_concurrent == null ? {} : { max_concurrent = var.max_concurrent },
   )
 
   targets = [for t in var.targets : merge(

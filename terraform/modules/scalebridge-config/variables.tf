@@ -114,6 +114,12 @@ variable "max_body_bytes" {
   default     = null
 }
 
+variable "max_concurrent" {
+  description = "Transfers in flight at once (scrape.max_concurrent); null: the default, 64."
+  type        = number
+  default     = null
+}
+
 variable "state_dir" {
   description = "Directory for history, outbox and scaling windows between runs; null keeps them in memory."
   type        = string
