@@ -269,20 +269,7 @@ package struct Tick: Sendable {
         var outcome: SignalOutcome
         switch answer {
         case .values(let samples, let warnings):
-            if samples.isEmpty {
-                outcome = SignalOutcome(name: signal.name, status: .noData, series: [], nonFinite: 0)
-            } else {
-                var series: [(labels: Labels, steps: SignalDefinition.Steps)] = []
-                var nonFinite = 0
-                for sample in samples {
-                    var labels = sample.labels.withoutName
-                    for (name, value) in signal.labels.sorted(by: { $0.key < $1.key }) { labels = labels.setting(name, to: value) }
-                    let steps = signal.postProcess(sample.value)
-                    if !steps.final.isFinite { nonFinite += 1 }
-                    series.append((labels, steps))
-                }
-                outcome = SignalOutcome(name: signal.name, status: .ok, series: series, nonFinite: nonFinite)
-            }
+            outcome = computed(signal, samples)
             outcome.remote = "source \(source) answered \(samples.count) series" + (warnings.isEmpty ? "" : "; warnings: \(warnings.joined(separator: "; "))")
         case .failed(let message):
             outcome = SignalOutcome(name: signal.name, status: .failed(message), series: [], nonFinite: 0)
@@ -302,7 +289,12 @@ package struct Tick: Sendable {
         } catch {
             return SignalOutcome(name: signal.name, status: .failed(error.description), series: [], nonFinite: 0)
         }
-        let rows = value.series
+        return computed(signal, value.series)
+    }
+
+    /// An expression's rows (evaluated here or by a source) post-processed: labels without the
+    /// name plus the signal's static labels; no rows is no data, never 0.
+    static func computed(_ signal: SignalDefinition, _ rows: [Sample]) -> SignalOutcome {
         if rows.isEmpty { return SignalOutcome(name: signal.name, status: .noData, series: [], nonFinite: 0) }
         var series: [(labels: Labels, steps: SignalDefinition.Steps)] = []
         var nonFinite = 0
