@@ -201,7 +201,7 @@ package enum Assembly {
                 ConfigError(config.location, "sinks.\(config.name).endpoint", "\(variable) (\(RedactedURL.display(endpoint))) must be an https URL: signed requests are sent there; plain http is allowed only to 127.0.0.1, localhost or [::1]")
             ])
         }
-        let source: any AWSCredentialProvider
+        var source: any AWSCredentialProvider
         if let key = config.accessKeyID, let secret = config.secretAccessKey {
             source = StaticCredentialProvider(AWSCredentials(accessKeyID: key.reveal(), secretAccessKey: secret.reveal(), sessionToken: config.sessionToken?.reveal()))
         } else {
@@ -209,6 +209,7 @@ package enum Assembly {
             if let base = config.containerCredentialsBase { endpoints.containerBase = base }
             source = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: config.profile, endpoints: endpoints)
         }
+        if let role = config.assumeRole { source = assumeRole(role, on: CachedCredentialProvider(source, logger: logger), region: region, endpoint: config.stsEndpoint, transport: transport) }
         return CloudWatchSink(settings: settings, credentials: CachedCredentialProvider(source, logger: logger), transport: transport, logger: logger)
     }
 
@@ -317,6 +318,14 @@ package enum Assembly {
         return tick
     }
 
+    static func assumeRole(_ role: AssumeRoleConfig, on source: any AWSCredentialProvider, region: String, endpoint: String?, transport: any HTTPTransport) -> any AWSCredentialProvider {
+        var settings = AssumeRoleCredentialProvider.Settings(roleARN: role.roleARN)
+        settings.externalID = role.externalID
+        settings.sessionName = role.sessionName
+        settings.duration = role.duration
+        return AssumeRoleCredentialProvider(source: source, settings: settings, region: region, endpoint: endpoint, transport: transport)
+    }
+
     /// Each `sources[]` entry with its credentials; an AWS source's region is found as a sink's is.
     package static func sources(_ config: BridgeConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async throws(ConfigErrors) -> [String: PrometheusSource] {
         var result: [String: PrometheusSource] = [:]
@@ -327,11 +336,12 @@ package enum Assembly {
             case .basic(let username, let password):
                 auth = .header("Basic " + Data("\(username):\(password.reveal())".utf8).base64EncodedString())
             case .bearer(let token): auth = .header("Bearer \(token.reveal())")
-            case .sigv4(let configured, let service, let profile):
+            case .sigv4(let configured, let service, let profile, let role):
                 guard let region = await AWSCredentialChain.region(configured: configured, environment: environment, transport: transport) else {
                     throw ConfigErrors([ConfigError(source.location, "sources.\(source.name).auth.region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)", hint: "set auth.region")])
                 }
-                let chain = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: profile)
+                var chain: any AWSCredentialProvider = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: profile)
+                if let role { chain = assumeRole(role, on: CachedCredentialProvider(chain, logger: logger), region: region, endpoint: nil, transport: transport) }
                 auth = .sigv4(credentials: CachedCredentialProvider(chain, logger: logger), region: region, service: service)
             case .azure(let clientID):
                 var identity = AzureCredentialChain.Settings()

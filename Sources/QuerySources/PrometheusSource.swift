@@ -52,7 +52,7 @@ package struct PrometheusSource: Sendable {
     /// The request for `expr` at `time` (milliseconds), signed or authorised.
     package func request(_ expr: String, time: Int64, now: Date = Date()) async throws(SourceError) -> HTTPRequest {
         let seconds = "\(time / 1000).\(String(format3: Int(time % 1000)))"
-        let body = Array("query=\(FormEncoding.encode(expr))&time=\(seconds)".utf8)
+        let body = Array("query=\(PercentEncoding.encode(expr))&time=\(seconds)".utf8)
         var request = HTTPRequest(method: .post, url: endpoint, headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Accept", "application/json")] + headers, body: body)
         request.options = .cloudAPI(timeout: timeout)
         switch auth {
@@ -73,8 +73,7 @@ package struct PrometheusSource: Sendable {
             }
             let signed = SigV4Signer(credentials: resolved, region: region, service: service).sign(
                 method: "POST", url: endpoint, headers: request.headers.map { ($0.name, $0.value) }, body: body, date: now)
-            for (header, value) in signed.headers { request.headers.append(HTTPHeader(header, value)) }
-            request.headers.append(HTTPHeader("Authorization", signed.authorization))
+            for (header, value) in signed.headers { request.headers.append(HTTPHeader(header, value)) }  // X-Amz-Date, the session token and Authorization
         }
         return request
     }
@@ -154,28 +153,10 @@ package struct SourceError: Error, Sendable {
     }
 }
 
-/// `application/x-www-form-urlencoded` values: RFC 3986 unreserved characters kept, the rest
-/// percent-encoded (a space as %20, which every server reads).
-enum FormEncoding {
-    static func encode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
-            }
-        }
-        return out
-    }
-}
-
 extension String {
     init(format3 value: Int) {
         let digits = String(value)
         self = String(repeating: "0", count: Swift.max(0, 3 - digits.count)) + digits
     }
 
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: Swift.max(0, width - count)) + self }
 }

@@ -110,3 +110,54 @@ struct LogInjectionTests {
         }
     }
 }
+
+@Suite("Cross-account publishing: STS AssumeRole")
+struct AssumeRoleTests {
+    let cli = CLITests()
+
+    struct Moto: Decodable {
+        var endpoint: String
+        var assumer_access_key: String
+        var assumer_secret_key: String
+        var publisher_role_arn: String
+    }
+
+    /// The assumer user may only call sts:AssumeRole; the role may PutMetricData. moto checks
+    /// signatures and IAM: the publish succeeds only when the assumed credentials sign it.
+    @Test("role_arn: the assumed role's credentials sign PutMetricData (the base keys alone are refused)", .enabled(if: Fixtures.isCI || Oracle.which("python3") != nil))
+    func assumedCredentialsSign() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONUNBUFFERED"] = "1"
+        let moto = try ChildProcess("python3", [Fixtures.oracle("moto-cloudwatch-check.py").path, "--serve", "120"], environment: environment)
+        defer { moto.signal(SIGTERM) }
+        var server: Moto? = nil
+        let deadline = ContinuousClock.now + .seconds(60)
+        while server == nil, ContinuousClock.now < deadline {
+            for line in moto.stdoutSoFar.split(separator: "\n") where line.hasPrefix("{") { server = try? JSONDecoder().decode(Moto.self, from: Data(line.utf8)) }
+            if server == nil { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        let aws = try #require(server, "moto did not start: \(moto.stdoutSoFar)")
+        func config(assume: Bool) throws -> String {
+            try cli.temporaryFile("assume.yaml", """
+                targets: [{name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}]
+                signals: [{name: Workers, expr: max(queued_tasks_workers_required)}]
+                sinks:
+                  - type: cloudwatch
+                    namespace: CrossAccount
+                    region: us-east-1
+                    endpoint: \(aws.endpoint)/
+                    access_key_id: \(aws.assumer_access_key)
+                    secret_access_key: \(aws.assumer_secret_key)
+                    sts_endpoint: \(aws.endpoint)/
+                    # moto 5.2.1 checks an assumed role's signature over the decompressed body
+                    # (IAM users' over the gzip body, as AWS does): plain bodies here.
+                    gzip: false
+                \(assume ? "    role_arn: \(aws.publisher_role_arn)\n    external_id: scalebridge-test\n    role_session_name: scalebridge-e2e\n    duration: 15m" : "")
+                """)
+        }
+        let direct = try await cli.scalebridge(["once", "--config", try config(assume: false)])
+        #expect(direct.status == 1 && direct.stderr.contains("cloudwatch"), "the assumer's own keys may not publish: \(direct.stderr)")
+        let assumed = try await cli.scalebridge(["once", "--config", try config(assume: true)])
+        #expect(assumed.status == 0, "\(assumed.stderr)")
+    }
+}

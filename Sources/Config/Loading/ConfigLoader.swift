@@ -11,7 +11,7 @@ import YAML
 package enum ConfigKeys {
     package static let top = ["scrape", "targets", "sources", "signals", "sinks", "state_dir", "listen"]
     package static let source = ["name", "type", "url", "auth", "headers", "timeout"]
-    package static let sourceAuth = ["type", "username", "password", "token", "region", "service", "profile", "client_id"]
+    package static let sourceAuth = ["type", "username", "password", "token", "region", "service", "profile", "client_id", "role_arn", "external_id", "role_session_name", "duration"]
     package static let scrape = ["interval", "timeout", "max_body_bytes", "max_concurrent"]
     package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects", "discover", "scheme", "path", "relabel"]
     package static let discover = ["dns", "file", "stale_after"]
@@ -27,6 +27,7 @@ package enum ConfigKeys {
     package static let cloudwatchSink = [
         "type", "name", "namespace", "region", "endpoint", "metric_names", "units", "dimensions", "label_dimensions",
         "storage_resolution", "gzip", "access_key_id", "secret_access_key", "session_token", "profile", "sts_endpoint",
+        "role_arn", "external_id", "role_session_name", "duration",
         "imds_endpoint", "container_credentials_base",
     ]
 
@@ -274,6 +275,24 @@ package enum ConfigLoader {
         return target
     }
 
+    /// `role_arn` (with `external_id`, `role_session_name`, `duration`), or nil.
+    static func readAssumeRole(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> AssumeRoleConfig? {
+        guard let arn = reader.optionalString(entries, "role_arn", path) else {
+            for key in ["external_id", "role_session_name", "duration"] where entries[key] != nil {
+                reader.error(entries[key]!.key, "\(path).\(key)", "only applies with role_arn")
+            }
+            return nil
+        }
+        if !arn.hasPrefix("arn:aws") || !arn.contains(":role/") { reader.error(entries["role_arn"]?.value, "\(path).role_arn", "`\(arn)` is not a role ARN", hint: "arn:aws:iam::<account>:role/<name>") }
+        var config = AssumeRoleConfig(roleARN: arn)
+        config.externalID = reader.optionalString(entries, "external_id", path)
+        config.sessionName = reader.optionalString(entries, "role_session_name", path)
+        if let entry = entries["duration"], let value = reader.duration(entry.value, "\(path).duration") {
+            if value < .seconds(900) || value > .seconds(43_200) { reader.error(entry.value, "\(path).duration", "must be between 15m and 12h") } else { config.duration = value }
+        }
+        return config
+    }
+
     static func readSource(_ node: Node, _ path: String, _ reader: inout NodeReader) -> SourceConfig? {
         guard let entries = reader.mapping(node, path, allowed: ConfigKeys.source) else { return nil }
         let name = reader.requiredString(entries, "name", path, parent: node)
@@ -305,7 +324,8 @@ package enum ConfigLoader {
                 auth = .sigv4(
                     region: fields["region"].flatMap { reader.string($0.value, "\(path).auth.region") },
                     service: fields["service"].flatMap { reader.string($0.value, "\(path).auth.service") } ?? "aps",
-                    profile: fields["profile"].flatMap { reader.string($0.value, "\(path).auth.profile") }
+                    profile: fields["profile"].flatMap { reader.string($0.value, "\(path).auth.profile") },
+                    assumeRole: readAssumeRole(fields, "\(path).auth", &reader)
                 )
             case "azure": auth = .azure(clientID: fields["client_id"].flatMap { reader.string($0.value, "\(path).auth.client_id") })
             case "google": auth = .google
@@ -569,6 +589,7 @@ package enum ConfigLoader {
             reader.error(node, "\(path).secret_access_key", "give both access_key_id and secret_access_key, or neither (to use the credential chain)")
         }
         config.profile = reader.optionalString(entries, "profile", path)
+        config.assumeRole = readAssumeRole(entries, path, &reader)
         config.stsEndpoint = reader.secureURL(entries, "sts_endpoint", path, carries: "web identity tokens")
         config.imdsEndpoint = reader.optionalString(entries, "imds_endpoint", path)
         config.containerCredentialsBase = reader.optionalString(entries, "container_credentials_base", path)

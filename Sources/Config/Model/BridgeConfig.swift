@@ -261,6 +261,8 @@ package struct CloudWatchSinkConfig: Sendable {
     package var sessionToken: Secret? = nil
     /// Shared-file profile for the chain.
     package var profile: String? = nil
+    /// Cross-account: STS AssumeRole on top of the credentials above.
+    package var assumeRole: AssumeRoleConfig? = nil
     /// Endpoint overrides for the credential sources (tests; never needed in production).
     package var stsEndpoint: String? = nil
     package var imdsEndpoint: String? = nil
