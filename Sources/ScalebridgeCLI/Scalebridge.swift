@@ -28,7 +28,7 @@ struct Scalebridge: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 a target, sink or expression failed; 2 invalid configuration; 64 usage error.
             """,
-        subcommands: [Run.self, Once.self, Check.self, Explain.self, QueryCommand.self, HealthCheck.self]
+        subcommands: [Run.self, Once.self, Check.self, Explain.self, QueryCommand.self, RuleCommand.self, HealthCheck.self]
     )
 }
 
@@ -440,5 +440,50 @@ final class Shared<Value: Sendable>: Sendable {
     var value: Value {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
+    }
+}
+
+/// The autoscaler rule that reads a signal, from what the config publishes.
+struct RuleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rule",
+        abstract: "Print the rule that makes a platform scale on a signal: ecs (PutScalingPolicy JSON, or --terraform), keda (ScaledObject), aca (Container Apps scale rule), cloud-run (the sink block)."
+    )
+
+    @OptionGroup var configOptions: ConfigOptions
+    @Option(name: .customLong("for"), help: "ecs, keda, aca or cloud-run.")
+    var platform: String
+    @Option(help: "The value one instance should carry (target tracking's TargetValue, KEDA's target).")
+    var target: Double = 1
+    @Option(help: "ECS cluster name.") var cluster = "CLUSTER"
+    @Option(help: "ECS service name.") var service = "SERVICE"
+    @Option(help: "The Deployment (keda), container app (aca) or worker pool (cloud-run) that scales.") var workload = "WORKLOAD"
+    @Option(help: "How the autoscaler reaches scalebridge's listener (keda and aca with the prometheus sink).") var host = "scalebridge"
+    @Option(help: "Fewest instances.") var min = 1
+    @Option(help: "Most instances.") var max = 10
+    @ArgumentParser.Flag(help: "ecs: print the policy as a Terraform aws_appautoscaling_policy instead of JSON.") var terraform = false
+    @Argument(help: "The signal.") var signal: String
+
+    func run() async throws {
+        guard let chosen = Rules.Platform(rawValue: platform) else {
+            OutputFile.standardError("--for must be one of: \(Rules.Platform.allCases.map(\.rawValue).joined(separator: ", "))\n")
+            throw ExitCode(ExitCodes.usage)
+        }
+        let (config, _) = try loadConfig(configOptions.config)
+        var options = Rules.Options()
+        options.target = target
+        options.cluster = cluster
+        options.service = service
+        options.workload = workload
+        options.host = host
+        options.minReplicas = min
+        options.maxReplicas = max
+        options.terraform = terraform
+        do {
+            print(try Rules.render(config, signal: signal, for: chosen, options: options), terminator: "")
+        } catch {
+            OutputFile.standardError("\(error)\n")
+            throw ExitCode(ExitCodes.invalidConfig)
+        }
     }
 }
