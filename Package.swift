@@ -73,7 +73,10 @@ let package = Package(
         ),
         .target(
             name: "Discovery",
-            dependencies: ["Config", "Exposition", "Query", "Scrape", "Threads", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: [
+                "Config", "Exposition", "Query", "Scrape", "Threads", "YAML", "Credentials", "Signing", "Transport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         .target(
             name: "QuerySources",

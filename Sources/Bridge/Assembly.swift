@@ -312,7 +312,7 @@ package enum Assembly {
             logger: logger
         )
         tick.maxConcurrent = config.scrape.maxConcurrent
-        let groups = try discoveryGroups(config)
+        let groups = try await discoveryGroups(config, transport: transport, logger: logger, environment: ProcessInfo.processInfo.environment)
         if !groups.isEmpty { tick.fleet = Fleet(fixed: tick.targets, groups: groups, logger: logger) }
         tick.sources = try await sources(config, transport: transport, logger: logger, environment: ProcessInfo.processInfo.environment)
         return tick
@@ -360,7 +360,7 @@ package enum Assembly {
     }
 
     /// One group per target with `discover`, its relabel regexes compiled.
-    static func discoveryGroups(_ config: BridgeConfig) throws(ConfigErrors) -> [Fleet.Group] {
+    static func discoveryGroups(_ config: BridgeConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async throws(ConfigErrors) -> [Fleet.Group] {
         var groups: [Fleet.Group] = []
         var errors: [ConfigError] = []
         for target in config.targets {
@@ -372,11 +372,19 @@ package enum Assembly {
                 errors.append(ConfigError(target.location, "targets.\(target.name).\(error.description.prefix { $0 != ":" })", String(error.description.drop { $0 != ":" }.dropFirst(2))))
                 continue
             }
-            let discoverer: any Discoverer =
-                switch discover.mechanism {
-                case .dns(let dns): DNSDiscoverer(dns)
-                case .file(let file): FileDiscoverer(file)
+            let discoverer: any Discoverer
+            switch discover.mechanism {
+            case .dns(let dns): discoverer = DNSDiscoverer(dns)
+            case .file(let file): discoverer = FileDiscoverer(file)
+            case .ec2(let ec2):
+                guard let region = await AWSCredentialChain.region(configured: ec2.region, environment: environment, transport: transport) else {
+                    errors.append(ConfigError(target.location, "targets.\(target.name).discover.ec2.region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)"))
+                    continue
                 }
+                var credentials: any AWSCredentialProvider = CachedCredentialProvider(AWSCredentialChain.default(environment: environment, transport: transport, region: region), logger: logger)
+                if let role = ec2.assumeRole { credentials = CachedCredentialProvider(assumeRole(role, on: credentials, region: region, endpoint: nil, transport: transport), logger: logger) }
+                discoverer = EC2Discoverer(ec2, region: region, credentials: credentials, transport: transport)
+            }
             groups.append(
                 Fleet.Group(job: target.name, config: discover, discoverer: discoverer, relabeler: relabeler, scheme: target.scheme, path: target.path) { url, instance, labels in
                     var scrape = targetFor(target, url: url, instance: instance, config: config)

@@ -204,6 +204,70 @@ struct DiscoveryTests {
     }
 }
 
+extension DiscoveryTests {
+    struct MotoEC2: Decodable {
+        struct Instance: Decodable { var id: String }
+        var endpoint: String
+        var access_key: String
+        var secret_key: String
+        var assumer_access_key: String
+        var assumer_secret_key: String
+        var instances: [Instance]
+    }
+
+    /// moto answers DescribeInstances with SigV4 and IAM enforced: two running workers, one
+    /// instance of another role and one stopped worker. Instances point at loopback pages
+    /// through a tag (relabelled into `__address__`), so only loopback is ever scraped.
+    @Test("EC2 discovery against moto: running instances matching the tag filter, signed, relabelled; a key without ec2:DescribeInstances fails loudly", .enabled(if: Fixtures.isCI || Oracle.which("python3") != nil))
+    func ec2Discovery() async throws {
+        let pages = try [3, 4, 100, 1000].map { value in try FakeHTTPServer(handler: { _ in FakeResponse(text: "jobs_waiting \(value)\n") }) }
+        let specs = [
+            #"{"tags": {"Role": "worker", "MetricsPort": "\#(pages[0].port)"}}"#,
+            #"{"tags": {"Role": "worker", "MetricsPort": "\#(pages[1].port)"}}"#,
+            #"{"tags": {"Role": "api", "MetricsPort": "\#(pages[2].port)"}}"#,
+            #"{"tags": {"Role": "worker", "MetricsPort": "\#(pages[3].port)"}, "state": "stopped"}"#,
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONUNBUFFERED"] = "1"
+        let moto = try ChildProcess("python3", [Fixtures.oracle("moto-cloudwatch-check.py").path, "--serve", "120", "--ec2", "[\(specs.joined(separator: ", "))]"], environment: environment)
+        defer { moto.signal(SIGTERM) }
+        var server: MotoEC2? = nil
+        let deadline = ContinuousClock.now + .seconds(60)
+        while server == nil, ContinuousClock.now < deadline {
+            for line in moto.stdoutSoFar.split(separator: "\n") where line.hasPrefix("{") { server = try? JSONDecoder().decode(MotoEC2.self, from: Data(line.utf8)) }
+            if server == nil { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        let aws = try #require(server, "moto did not start: \(moto.stdoutSoFar)")
+        #expect(aws.instances.count == 4)
+        let config = try cli.temporaryFile("ec2.yaml", """
+            targets:
+              - name: workers
+                discover:
+                  ec2: {filters: {"tag:Role": worker}, port: 9100, region: us-east-1, endpoint: "\(aws.endpoint)/"}
+                relabel:
+                  - {action: replace, source_labels: [__meta_ec2_tag_MetricsPort], regex: "(.+)", target_label: __address__, replacement: "127.0.0.1:$1"}
+                  - {action: replace, source_labels: [__meta_ec2_instance_id], target_label: ec2_instance}
+            signals:
+              - {name: Waiting, expr: sum(jobs_waiting)}
+              - {name: Workers, expr: count(jobs_waiting)}
+              - {name: Named, expr: 'count(jobs_waiting{ec2_instance=~"i-.+"})'}
+            sinks: [{type: stdout}]
+            """)
+        let keys = ["AWS_ACCESS_KEY_ID": aws.access_key, "AWS_SECRET_ACCESS_KEY": aws.secret_key, "AWS_EC2_METADATA_DISABLED": "true"]
+        let once = try await cli.scalebridge(["once", "--config", config], environment: keys)
+        #expect(once.status == 0, "\(once.stderr)")
+        #expect(cli.values(once.stdout) == ["Waiting": "7", "Workers": "2", "Named": "2"], "\(once.stdout)")
+        let check = try await cli.scalebridge(["check", "--config", config], environment: keys)
+        #expect(check.stdout.contains("discovered by ec2 tag:Role=worker, port 9100, region us-east-1"), "\(check.stdout)")
+
+        let refused = try await cli.scalebridge(["once", "--config", config], environment: ["AWS_ACCESS_KEY_ID": aws.assumer_access_key, "AWS_SECRET_ACCESS_KEY": aws.assumer_secret_key, "AWS_EC2_METADATA_DISABLED": "true"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("discovery failed") && refused.stderr.contains("EC2 answered HTTP 403"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains(aws.assumer_secret_key))
+        #expect(!refused.stdout.contains("Waiting"), "nothing is published from an unknown fleet: \(refused.stdout)")
+    }
+}
+
 @Suite("check warns about the classic traps")
 struct LintTests {
     let cli = CLITests()
@@ -315,7 +379,7 @@ struct FleetsDocTests {
         let doc = try String(contentsOf: Fixtures.projectFile("docs/fleets.md"), encoding: .utf8)
         let blocks = doc.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
         let named = blocks.filter { $0.hasPrefix("# fleets: ") }
-        #expect(named.map { String($0.dropFirst(10).prefix { $0 != "\n" }) } == ["sidecar", "central", "store"])
+        #expect(named.map { String($0.dropFirst(10).prefix { $0 != "\n" }) } == ["sidecar", "central", "ec2", "store"])
         for block in named {
             let output = try await cli.scalebridge(["check", "--config", try cli.temporaryFile("fleet.yaml", block)])
             #expect(output.status == 0, "\(block.prefix(30)): \(output.stderr)")

@@ -14,7 +14,8 @@ package enum ConfigKeys {
     package static let sourceAuth = ["type", "username", "password", "token", "region", "service", "profile", "client_id", "role_arn", "external_id", "role_session_name", "duration"]
     package static let scrape = ["interval", "timeout", "max_body_bytes", "max_concurrent"]
     package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects", "discover", "scheme", "path", "relabel"]
-    package static let discover = ["dns", "file", "stale_after"]
+    package static let discover = ["dns", "file", "ec2", "stale_after"]
+    package static let ec2 = ["filters", "port", "region", "refresh", "endpoint", "role_arn", "external_id", "role_session_name", "duration"]
     package static let dns = ["name", "type", "port", "nameserver", "refresh"]
     package static let fileSD = ["files", "refresh"]
     package static let relabel = ["action", "source_labels", "separator", "regex", "target_label", "replacement"]
@@ -50,7 +51,7 @@ package enum ConfigKeys {
     package static let emfSink = ["type", "name", "namespace", "metric_names", "units", "dimensions", "label_dimensions", "storage_resolution", "path"]
 
     package static var all: [(section: String, keys: [String])] {
-        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("ec2", ec2), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
             ("sinks: azure_monitor", azureMonitorSink), ("sinks: google_monitoring", googleMonitoringSink), ("sinks: cloud_run", cloudRunSink),
             ("cloud_run: scale_up/scale_down", scalingBehavior), ("scale_*: policies[]", scalingRule)]
     }
@@ -346,8 +347,8 @@ package enum ConfigLoader {
     static func readDiscovery(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?) -> DiscoveryConfig? {
         guard let entries = reader.mapping(node, path, allowed: ConfigKeys.discover) else { return nil }
         var mechanism: DiscoveryConfig.Mechanism? = nil
-        if entries["dns"] != nil, entries["file"] != nil {
-            reader.error(node, path, "give one of `dns` or `file`")
+        if [entries["dns"], entries["file"], entries["ec2"]].compactMap({ $0 }).count > 1 {
+            reader.error(node, path, "give one of `dns`, `file` or `ec2`")
         } else if let entry = entries["dns"], let dns = reader.mapping(entry.value, "\(path).dns", allowed: ConfigKeys.dns) {
             var config = DiscoveryConfig.DNS(name: reader.requiredString(dns, "name", "\(path).dns", parent: entry.value) ?? "")
             if let type = dns["type"] { config.type = reader.choice(type.value, "\(path).dns.type", as: DiscoveryConfig.DNS.RecordType.self) ?? .SRV }
@@ -373,8 +374,24 @@ package enum ConfigLoader {
             var config = DiscoveryConfig.File(files: globs)
             if let refresh = file["refresh"], let value = reader.duration(refresh.value, "\(path).file.refresh") { config.refresh = value }
             mechanism = .file(config)
+        } else if let entry = entries["ec2"], let ec2 = reader.mapping(entry.value, "\(path).ec2", allowed: ConfigKeys.ec2) {
+            var port = 0
+            if let node = ec2["port"], let text = reader.string(node.value, "\(path).ec2.port") {
+                if let number = Int(text), (1...65535).contains(number) { port = number } else { reader.error(node.value, "\(path).ec2.port", "must be a port number, 1 to 65535") }
+            } else {
+                reader.error(entry.value, "\(path).ec2.port", "is required (the port the instances expose their metrics on)")
+            }
+            var config = DiscoveryConfig.EC2(port: port)
+            if let node = ec2["filters"] {
+                config.filters = reader.stringMap(node.value, "\(path).ec2.filters").map { ($0.name, $0.value) }
+            }
+            config.region = reader.optionalString(ec2, "region", "\(path).ec2")
+            if let node = ec2["refresh"], let value = reader.duration(node.value, "\(path).ec2.refresh") { config.refresh = value }
+            config.endpoint = reader.secureURL(ec2, "endpoint", "\(path).ec2", carries: "signed requests")
+            config.assumeRole = readAssumeRole(ec2, "\(path).ec2", &reader)
+            mechanism = .ec2(config)
         } else if entries["dns"] == nil, entries["file"] == nil {
-            reader.error(node, path, "give `dns` or `file`", hint: "e.g. discover: {dns: {name: _metrics._tcp.workers.internal}}")
+            reader.error(node, path, "give `dns`, `file` or `ec2`", hint: "e.g. discover: {dns: {name: _metrics._tcp.workers.internal}}")
         }
         guard let mechanism else { return nil }
         var config = DiscoveryConfig(mechanism)

@@ -3,6 +3,25 @@ package struct DiscoveryConfig: Sendable {
     package enum Mechanism: Sendable {
         case dns(DNS)
         case file(File)
+        case ec2(EC2)
+    }
+
+    package struct EC2: Sendable, Equatable {
+        /// DescribeInstances filters, e.g. `tag:Role` = `worker`; only running instances.
+        package var filters: [(name: String, value: String)] = []
+        package var port: Int
+        package var region: String? = nil
+        package var refresh: Duration = .seconds(60)
+        /// Endpoint override (tests, VPC endpoints): https unless loopback.
+        package var endpoint: String? = nil
+        package var assumeRole: AssumeRoleConfig? = nil
+
+        package init(port: Int) { self.port = port }
+
+        package static func == (lhs: EC2, rhs: EC2) -> Bool {
+            lhs.port == rhs.port && lhs.region == rhs.region && lhs.refresh == rhs.refresh && lhs.endpoint == rhs.endpoint && lhs.assumeRole == rhs.assumeRole
+                && lhs.filters.elementsEqual(rhs.filters, by: { $0 == $1 })
+        }
     }
 
     package struct DNS: Sendable, Equatable {
@@ -38,6 +57,7 @@ package struct DiscoveryConfig: Sendable {
         switch mechanism {
         case .dns(let dns): dns.refresh
         case .file(let file): file.refresh
+        case .ec2(let ec2): ec2.refresh
         }
     }
 
@@ -45,6 +65,7 @@ package struct DiscoveryConfig: Sendable {
         switch mechanism {
         case .dns: "dns"
         case .file: "file"
+        case .ec2: "ec2"
         }
     }
 }

@@ -44,6 +44,14 @@ module "config" {
       name     = "batch"
       discover = { file = { files = ["/etc/scalebridge/targets/*.json"], refresh = "1m" } }
     },
+    {
+      name = "vm-workers"
+      discover = { ec2 = {
+        filters     = { "tag:Role" = "queue-worker" }, port = 9100, region = "eu-west-1", refresh = "60s",
+        endpoint    = "https://ec2.eu-west-1.amazonaws.com/", role_arn = "arn:aws:iam::123456789012:role/discovery",
+        external_id = "scalebridge", role_session_name = "scalebridge-discovery", duration = "1h"
+      } }
+    },
   ]
 
   sources = [
