@@ -359,6 +359,21 @@ package enum Assembly {
         return result
     }
 
+    /// The region and credentials (the chain, then `role_arn`) an AWS discoverer signs with; nil,
+    /// with an error, when no region is found anywhere.
+    static func awsDiscoveryCredentials(
+        _ configured: String?, _ role: AssumeRoleConfig?, _ path: String, _ target: TargetConfig, _ transport: any HTTPTransport, _ logger: Logger,
+        _ environment: [String: String], _ errors: inout [ConfigError]
+    ) async -> (region: String, provider: any AWSCredentialProvider)? {
+        guard let region = await AWSCredentialChain.region(configured: configured, environment: environment, transport: transport) else {
+            errors.append(ConfigError(target.location, "\(path).region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)"))
+            return nil
+        }
+        var credentials: any AWSCredentialProvider = CachedCredentialProvider(AWSCredentialChain.default(environment: environment, transport: transport, region: region), logger: logger)
+        if let role { credentials = CachedCredentialProvider(assumeRole(role, on: credentials, region: region, endpoint: nil, transport: transport), logger: logger) }
+        return (region, credentials)
+    }
+
     /// One group per target with `discover`, its relabel regexes compiled.
     static func discoveryGroups(_ config: BridgeConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async throws(ConfigErrors) -> [Fleet.Group] {
         var groups: [Fleet.Group] = []
@@ -377,13 +392,11 @@ package enum Assembly {
             case .dns(let dns): discoverer = DNSDiscoverer(dns)
             case .file(let file): discoverer = FileDiscoverer(file)
             case .ec2(let ec2):
-                guard let region = await AWSCredentialChain.region(configured: ec2.region, environment: environment, transport: transport) else {
-                    errors.append(ConfigError(target.location, "targets.\(target.name).discover.ec2.region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)"))
-                    continue
-                }
-                var credentials: any AWSCredentialProvider = CachedCredentialProvider(AWSCredentialChain.default(environment: environment, transport: transport, region: region), logger: logger)
-                if let role = ec2.assumeRole { credentials = CachedCredentialProvider(assumeRole(role, on: credentials, region: region, endpoint: nil, transport: transport), logger: logger) }
-                discoverer = EC2Discoverer(ec2, region: region, credentials: credentials, transport: transport)
+                guard let credentials = await awsDiscoveryCredentials(ec2.region, ec2.assumeRole, "targets.\(target.name).discover.ec2", target, transport, logger, environment, &errors) else { continue }
+                discoverer = EC2Discoverer(ec2, region: credentials.region, credentials: credentials.provider, transport: transport)
+            case .ecs(let ecs):
+                guard let credentials = await awsDiscoveryCredentials(ecs.region, ecs.assumeRole, "targets.\(target.name).discover.ecs", target, transport, logger, environment, &errors) else { continue }
+                discoverer = ECSDiscoverer(ecs, region: credentials.region, credentials: credentials.provider, transport: transport)
             }
             groups.append(
                 Fleet.Group(job: target.name, config: discover, discoverer: discoverer, relabeler: relabeler, scheme: target.scheme, path: target.path) { url, instance, labels in

@@ -207,12 +207,78 @@ struct DiscoveryTests {
 extension DiscoveryTests {
     struct MotoEC2: Decodable {
         struct Instance: Decodable { var id: String }
+        struct Task: Decodable { var arn: String }
         var endpoint: String
         var access_key: String
         var secret_key: String
         var assumer_access_key: String
         var assumer_secret_key: String
         var instances: [Instance]
+        var tasks: [Task]
+    }
+
+    struct MotoDidNotStart: Error, CustomStringConvertible {
+        var output: String
+        var description: String { "moto did not start: \(output)" }
+    }
+
+    /// moto with IAM enforced, the given resources made first (`--ec2`, `--ecs`).
+    func startMoto(_ arguments: [String]) async throws -> (ChildProcess, MotoEC2) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONUNBUFFERED"] = "1"
+        let moto = try ChildProcess("python3", [Fixtures.oracle("moto-cloudwatch-check.py").path, "--serve", "120"] + arguments, environment: environment)
+        var server: MotoEC2? = nil
+        let deadline = ContinuousClock.now + .seconds(60)
+        while server == nil, ContinuousClock.now < deadline {
+            for line in moto.stdoutSoFar.split(separator: "\n") where line.hasPrefix("{") { server = try? JSONDecoder().decode(MotoEC2.self, from: Data(line.utf8)) }
+            if server == nil { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        guard let server else {
+            moto.signal(SIGTERM)
+            throw MotoDidNotStart(output: moto.stdoutSoFar)
+        }
+        return (moto, server)
+    }
+
+    /// moto runs Fargate tasks with awsvpc addresses: two running `worker` tasks, one `api` task
+    /// and one stopped `worker`. As for EC2, a tag leads each task to a loopback page.
+    @Test("ECS discovery against moto: running tasks of the family, ListTasks + DescribeTasks signed, task ARN and tags for relabel; a key without ecs:ListTasks fails loudly", .enabled(if: Fixtures.isCI || Oracle.which("python3") != nil))
+    func ecsDiscovery() async throws {
+        let pages = try [5, 6, 100, 1000].map { value in try FakeHTTPServer(handler: { _ in FakeResponse(text: "jobs_waiting \(value)\n") }) }
+        let specs = [
+            #"{"family": "worker", "tags": {"MetricsPort": "\#(pages[0].port)"}}"#,
+            #"{"family": "worker", "tags": {"MetricsPort": "\#(pages[1].port)"}}"#,
+            #"{"family": "api", "tags": {"MetricsPort": "\#(pages[2].port)"}}"#,
+            #"{"family": "worker", "tags": {"MetricsPort": "\#(pages[3].port)"}, "stopped": true}"#,
+        ]
+        let (moto, aws) = try await startMoto(["--ecs", "[\(specs.joined(separator: ", "))]"])
+        defer { moto.signal(SIGTERM) }
+        #expect(aws.tasks.count == 4)
+        let config = try cli.temporaryFile("ecs.yaml", """
+            targets:
+              - name: workers
+                discover:
+                  ecs: {cluster: workers, family: worker, container_port: 9100, region: us-east-1, endpoint: "\(aws.endpoint)/"}
+                relabel:
+                  - {action: replace, source_labels: [__meta_ecs_tag_MetricsPort], regex: "(.+)", target_label: __address__, replacement: "127.0.0.1:$1"}
+                  - {action: replace, source_labels: [__meta_ecs_task_arn], regex: ".*/([^/]+)", target_label: task}
+            signals:
+              - {name: Waiting, expr: sum(jobs_waiting)}
+              - {name: Tasks, expr: 'count(count by (task) (jobs_waiting{task=~".+"}))'}
+            sinks: [{type: stdout}]
+            """)
+        let keys = ["AWS_ACCESS_KEY_ID": aws.access_key, "AWS_SECRET_ACCESS_KEY": aws.secret_key, "AWS_EC2_METADATA_DISABLED": "true"]
+        let once = try await cli.scalebridge(["once", "--config", config], environment: keys)
+        #expect(once.status == 0, "\(once.stderr)")
+        #expect(cli.values(once.stdout) == ["Waiting": "11", "Tasks": "2"], "\(once.stdout) \(once.stderr)")
+        let check = try await cli.scalebridge(["check", "--config", config], environment: keys)
+        #expect(check.stdout.contains("discovered by ecs cluster workers, family worker, container port 9100, region us-east-1"), "\(check.stdout)")
+
+        let refused = try await cli.scalebridge(["once", "--config", config], environment: ["AWS_ACCESS_KEY_ID": aws.assumer_access_key, "AWS_SECRET_ACCESS_KEY": aws.assumer_secret_key, "AWS_EC2_METADATA_DISABLED": "true"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("discovery failed") && refused.stderr.contains("ECS answered HTTP 4"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains(aws.assumer_secret_key))
+        #expect(!refused.stdout.contains("Waiting"), "nothing is published from an unknown fleet: \(refused.stdout)")
     }
 
     /// moto answers DescribeInstances with SigV4 and IAM enforced: two running workers, one
@@ -227,17 +293,8 @@ extension DiscoveryTests {
             #"{"tags": {"Role": "api", "MetricsPort": "\#(pages[2].port)"}}"#,
             #"{"tags": {"Role": "worker", "MetricsPort": "\#(pages[3].port)"}, "state": "stopped"}"#,
         ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONUNBUFFERED"] = "1"
-        let moto = try ChildProcess("python3", [Fixtures.oracle("moto-cloudwatch-check.py").path, "--serve", "120", "--ec2", "[\(specs.joined(separator: ", "))]"], environment: environment)
+        let (moto, aws) = try await startMoto(["--ec2", "[\(specs.joined(separator: ", "))]"])
         defer { moto.signal(SIGTERM) }
-        var server: MotoEC2? = nil
-        let deadline = ContinuousClock.now + .seconds(60)
-        while server == nil, ContinuousClock.now < deadline {
-            for line in moto.stdoutSoFar.split(separator: "\n") where line.hasPrefix("{") { server = try? JSONDecoder().decode(MotoEC2.self, from: Data(line.utf8)) }
-            if server == nil { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        let aws = try #require(server, "moto did not start: \(moto.stdoutSoFar)")
         #expect(aws.instances.count == 4)
         let config = try cli.temporaryFile("ec2.yaml", """
             targets:

@@ -14,7 +14,8 @@ package enum ConfigKeys {
     package static let sourceAuth = ["type", "username", "password", "token", "region", "service", "profile", "client_id", "role_arn", "external_id", "role_session_name", "duration"]
     package static let scrape = ["interval", "timeout", "max_body_bytes", "max_concurrent"]
     package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects", "discover", "scheme", "path", "relabel"]
-    package static let discover = ["dns", "file", "ec2", "stale_after"]
+    package static let discover = ["dns", "file", "ec2", "ecs", "stale_after"]
+    package static let ecs = ["cluster", "service", "family", "container_port", "region", "refresh", "endpoint", "role_arn", "external_id", "role_session_name", "duration"]
     package static let ec2 = ["filters", "port", "region", "refresh", "endpoint", "role_arn", "external_id", "role_session_name", "duration"]
     package static let dns = ["name", "type", "port", "nameserver", "refresh"]
     package static let fileSD = ["files", "refresh"]
@@ -51,7 +52,7 @@ package enum ConfigKeys {
     package static let emfSink = ["type", "name", "namespace", "metric_names", "units", "dimensions", "label_dimensions", "storage_resolution", "path"]
 
     package static var all: [(section: String, keys: [String])] {
-        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("ec2", ec2), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("ec2", ec2), ("ecs", ecs), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
             ("sinks: azure_monitor", azureMonitorSink), ("sinks: google_monitoring", googleMonitoringSink), ("sinks: cloud_run", cloudRunSink),
             ("cloud_run: scale_up/scale_down", scalingBehavior), ("scale_*: policies[]", scalingRule)]
     }
@@ -347,8 +348,8 @@ package enum ConfigLoader {
     static func readDiscovery(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?) -> DiscoveryConfig? {
         guard let entries = reader.mapping(node, path, allowed: ConfigKeys.discover) else { return nil }
         var mechanism: DiscoveryConfig.Mechanism? = nil
-        if [entries["dns"], entries["file"], entries["ec2"]].compactMap({ $0 }).count > 1 {
-            reader.error(node, path, "give one of `dns`, `file` or `ec2`")
+        if [entries["dns"], entries["file"], entries["ec2"], entries["ecs"]].compactMap({ $0 }).count > 1 {
+            reader.error(node, path, "give one of `dns`, `file`, `ec2` or `ecs`")
         } else if let entry = entries["dns"], let dns = reader.mapping(entry.value, "\(path).dns", allowed: ConfigKeys.dns) {
             var config = DiscoveryConfig.DNS(name: reader.requiredString(dns, "name", "\(path).dns", parent: entry.value) ?? "")
             if let type = dns["type"] { config.type = reader.choice(type.value, "\(path).dns.type", as: DiscoveryConfig.DNS.RecordType.self) ?? .SRV }
@@ -390,8 +391,26 @@ package enum ConfigLoader {
             config.endpoint = reader.secureURL(ec2, "endpoint", "\(path).ec2", carries: "signed requests")
             config.assumeRole = readAssumeRole(ec2, "\(path).ec2", &reader)
             mechanism = .ec2(config)
-        } else if entries["dns"] == nil, entries["file"] == nil {
-            reader.error(node, path, "give `dns`, `file` or `ec2`", hint: "e.g. discover: {dns: {name: _metrics._tcp.workers.internal}}")
+        } else if let entry = entries["ecs"], let ecs = reader.mapping(entry.value, "\(path).ecs", allowed: ConfigKeys.ecs) {
+            var port = 0
+            if let node = ecs["container_port"], let text = reader.string(node.value, "\(path).ecs.container_port") {
+                if let number = Int(text), (1...65535).contains(number) { port = number } else { reader.error(node.value, "\(path).ecs.container_port", "must be a port number, 1 to 65535") }
+            } else {
+                reader.error(entry.value, "\(path).ecs.container_port", "is required (the port the task's container serves metrics on)")
+            }
+            var config = DiscoveryConfig.ECS(cluster: reader.requiredString(ecs, "cluster", "\(path).ecs", parent: entry.value) ?? "", containerPort: port)
+            config.service = reader.optionalString(ecs, "service", "\(path).ecs")
+            config.family = reader.optionalString(ecs, "family", "\(path).ecs")
+            if (config.service == nil) == (config.family == nil) {
+                reader.error(entry.value, "\(path).ecs", "give one of `service` or `family`", hint: "service: the ECS service whose running tasks are scraped")
+            }
+            config.region = reader.optionalString(ecs, "region", "\(path).ecs")
+            if let node = ecs["refresh"], let value = reader.duration(node.value, "\(path).ecs.refresh") { config.refresh = value }
+            config.endpoint = reader.secureURL(ecs, "endpoint", "\(path).ecs", carries: "signed requests")
+            config.assumeRole = readAssumeRole(ecs, "\(path).ecs", &reader)
+            mechanism = .ecs(config)
+        } else if entries["dns"] == nil, entries["file"] == nil, entries["ec2"] == nil, entries["ecs"] == nil {
+            reader.error(node, path, "give `dns`, `file`, `ec2` or `ecs`", hint: "e.g. discover: {dns: {name: _metrics._tcp.workers.internal}}")
         }
         guard let mechanism else { return nil }
         var config = DiscoveryConfig(mechanism)

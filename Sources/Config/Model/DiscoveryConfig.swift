@@ -4,6 +4,25 @@ package struct DiscoveryConfig: Sendable {
         case dns(DNS)
         case file(File)
         case ec2(EC2)
+        case ecs(ECS)
+    }
+
+    package struct ECS: Sendable, Equatable {
+        package var cluster: String
+        /// One of `service` or `family`: whose running tasks are listed.
+        package var service: String? = nil
+        package var family: String? = nil
+        package var containerPort: Int
+        package var region: String? = nil
+        package var refresh: Duration = .seconds(30)
+        /// Endpoint override (tests, VPC endpoints): https unless loopback.
+        package var endpoint: String? = nil
+        package var assumeRole: AssumeRoleConfig? = nil
+
+        package init(cluster: String, containerPort: Int) {
+            self.cluster = cluster
+            self.containerPort = containerPort
+        }
     }
 
     package struct EC2: Sendable, Equatable {
@@ -58,6 +77,7 @@ package struct DiscoveryConfig: Sendable {
         case .dns(let dns): dns.refresh
         case .file(let file): file.refresh
         case .ec2(let ec2): ec2.refresh
+        case .ecs(let ecs): ecs.refresh
         }
     }
 
@@ -66,6 +86,7 @@ package struct DiscoveryConfig: Sendable {
         case .dns: "dns"
         case .file: "file"
         case .ec2: "ec2"
+        case .ecs: "ecs"
         }
     }
 }

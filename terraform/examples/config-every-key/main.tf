@@ -45,6 +45,17 @@ module "config" {
       discover = { file = { files = ["/etc/scalebridge/targets/*.json"], refresh = "1m" } }
     },
     {
+      name = "fargate-workers"
+      discover = { ecs = {
+        cluster  = "jobs", service = "queue-worker", container_port = 9100, region = "eu-west-1", refresh = "30s",
+        endpoint = "https://ecs.eu-west-1.amazonaws.com/"
+      } }
+    },
+    {
+      name     = "batch-tasks"
+      discover = { ecs = { cluster = "jobs", family = "nightly-batch", container_port = 9100 } }
+    },
+    {
       name = "vm-workers"
       discover = { ec2 = {
         filters     = { "tag:Role" = "queue-worker" }, port = 9100, region = "eu-west-1", refresh = "60s",

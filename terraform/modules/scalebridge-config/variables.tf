@@ -29,6 +29,19 @@ variable "targets" {
         role_session_name = optional(string)
         duration          = optional(string)
       }))
+      ecs = optional(object({
+        cluster           = string
+        service           = optional(string)
+        family            = optional(string)
+        container_port    = number
+        region            = optional(string)
+        refresh           = optional(string)
+        endpoint          = optional(string)
+        role_arn          = optional(string)
+        external_id       = optional(string)
+        role_session_name = optional(string)
+        duration          = optional(string)
+      }))
       stale_after = optional(string)
     }))
     scheme = optional(string)

@@ -54,22 +54,8 @@ package struct EC2Discoverer: Discoverer {
         }
         if let token { fields.append(("NextToken", token)) }
         let body = Array(FormEncoding.encode(fields).utf8)
-        let resolved: AWSCredentials
-        do {
-            resolved = try await credentials.credentials()
-        } catch {
-            throw DiscoveryError("no AWS credentials for EC2 discovery: \(error.message)")
-        }
-        var request = HTTPRequest(method: .post, url: url, headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body)
-        let signed = SigV4Signer(credentials: resolved, region: region, service: "ec2").sign(method: "POST", url: url, headers: request.headers.map { ($0.name, $0.value) }, body: body, date: Date())
-        for (name, value) in signed.headers { request.headers.append(HTTPHeader(name, value)) }  // X-Amz-Date, token, Authorization
-        request.options = .cloudAPI(timeout: .seconds(10))
-        let response: HTTPResponse
-        do {
-            response = try await transport.send(request)
-        } catch {
-            throw DiscoveryError("EC2 is unreachable: \(error.message)")
-        }
+        let call = AWSDiscoveryCall(service: "ec2", region: region, url: url, credentials: credentials, transport: transport)
+        let response = try await call.post(headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body, what: "EC2 discovery")
         let xml = String(decoding: response.body, as: UTF8.self)
         guard response.isSuccess else {
             throw DiscoveryError("EC2 answered HTTP \(response.status) \(XMLText.first("Code", in: xml) ?? ""): \(XMLText.first("Message", in: xml) ?? "")")
