@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= examples/quickstart.yaml
 
-.PHONY: all deps deps-test build release image run test check lint format clean bench bench-check bench-thresholds bench-instructions compare fuzz
+.PHONY: all deps deps-test build release image run test check lint format clean bench bench-check bench-thresholds bench-instructions compare compare-fleet fuzz
 
 all: build
 
@@ -61,6 +61,10 @@ fuzz: deps
 ## Side-by-side figures against Python prometheus_client/boto3 and promtool (bench/compare.sh).
 compare:
 	bash bench/compare.sh
+
+## A whole fleet next to Prometheus: CPU per tick and billed memory (bench/fleet.sh; needs root).
+compare-fleet:
+	bash bench/fleet.sh
 
 check: build
 	.build/debug/scalebridge check --config $(CONFIG)
