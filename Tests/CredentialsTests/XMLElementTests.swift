@@ -28,7 +28,12 @@ struct XMLElementTests {
         #expect(XMLElement.parse("<a><b>") == nil)
         #expect(XMLElement.parse("<a") == nil)
         #expect(XMLElement.parse("<a></a><b></b>") == nil)
-        #expect(XMLElement.parse(String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000)) == nil)
-        #expect(XMLElement.parse(String(repeating: "<a>", count: 10) + String(repeating: "</a>", count: 10))?.name == "a")
+        #expect(
+            XMLElement.parse(String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000))
+                == nil
+        )
+        #expect(
+            XMLElement.parse(String(repeating: "<a>", count: 10) + String(repeating: "</a>", count: 10))?.name == "a"
+        )
     }
 }

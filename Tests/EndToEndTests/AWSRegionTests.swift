@@ -115,28 +115,12 @@ struct LogInjectionTests {
 struct AssumeRoleTests {
     let cli = CLITests()
 
-    struct Moto: Decodable {
-        var endpoint: String
-        var assumer_access_key: String
-        var assumer_secret_key: String
-        var publisher_role_arn: String
-    }
-
     /// The assumer user may only call sts:AssumeRole; the role may PutMetricData. moto checks
     /// signatures and IAM: the publish succeeds only when the assumed credentials sign it.
     @Test("role_arn: the assumed role's credentials sign PutMetricData (the base keys alone are refused)", .enabled(if: Fixtures.isCI || Oracle.which("python3") != nil))
     func assumedCredentialsSign() async throws {
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONUNBUFFERED"] = "1"
-        let moto = try ChildProcess("python3", [Fixtures.oracle("moto-cloudwatch-check.py").path, "--serve", "120"], environment: environment)
+        let (moto, aws) = try await MotoServer.start()
         defer { moto.signal(SIGTERM) }
-        var server: Moto? = nil
-        let deadline = ContinuousClock.now + .seconds(60)
-        while server == nil, ContinuousClock.now < deadline {
-            for line in moto.stdoutSoFar.split(separator: "\n") where line.hasPrefix("{") { server = try? JSONDecoder().decode(Moto.self, from: Data(line.utf8)) }
-            if server == nil { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        let aws = try #require(server, "moto did not start: \(moto.stdoutSoFar)")
         func config(assume: Bool) throws -> String {
             try cli.temporaryFile("assume.yaml", """
                 targets: [{name: api, url: "\(Fixtures.projectFile("examples/metrics/api.prom").absoluteString)"}]

@@ -306,27 +306,10 @@ struct CLITests {
         #expect(output.stdout.contains("decision: computed from current data"))
     }
 
-    struct Moto: Decodable {
-        var endpoint: String
-        var access_key: String
-        var secret_key: String
-    }
-
     @Test("once publishes to a signature-checking moto CloudWatch; the datapoints read back; a wrong secret fails clearly", .enabled(if: Fixtures.isCI || Oracle.which("python3") != nil))
     func cloudWatchAgainstMoto() async throws {
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONUNBUFFERED"] = "1"
-        let moto = try ChildProcess("python3", [Fixtures.oracle("moto-cloudwatch-check.py").path, "--serve", "120"], environment: environment)
+        let (moto, moto_) = try await MotoServer.start()
         defer { moto.signal(SIGTERM) }
-        var server: Moto? = nil
-        let deadline = ContinuousClock.now + .seconds(60)
-        while server == nil, ContinuousClock.now < deadline {
-            for line in moto.stdoutSoFar.split(separator: "\n") where line.hasPrefix("{") {
-                server = try? JSONDecoder().decode(Moto.self, from: Data(line.utf8))
-            }
-            if server == nil { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        let moto_ = try #require(server, "moto did not start: \(moto.stdoutSoFar)")
         let page = try temporaryFile("app.prom", "queued_tasks_workers_required{queue=\"default\"} 7\n")
         func config(secret: String) throws -> String {
             try temporaryFile("cw.yaml", """

@@ -205,41 +205,6 @@ struct DiscoveryTests {
 }
 
 extension DiscoveryTests {
-    struct MotoEC2: Decodable {
-        struct Instance: Decodable { var id: String }
-        struct Task: Decodable { var arn: String }
-        var endpoint: String
-        var access_key: String
-        var secret_key: String
-        var assumer_access_key: String
-        var assumer_secret_key: String
-        var instances: [Instance]
-        var tasks: [Task]
-    }
-
-    struct MotoDidNotStart: Error, CustomStringConvertible {
-        var output: String
-        var description: String { "moto did not start: \(output)" }
-    }
-
-    /// moto with IAM enforced, the given resources made first (`--ec2`, `--ecs`).
-    func startMoto(_ arguments: [String]) async throws -> (ChildProcess, MotoEC2) {
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONUNBUFFERED"] = "1"
-        let moto = try ChildProcess("python3", [Fixtures.oracle("moto-cloudwatch-check.py").path, "--serve", "120"] + arguments, environment: environment)
-        var server: MotoEC2? = nil
-        let deadline = ContinuousClock.now + .seconds(60)
-        while server == nil, ContinuousClock.now < deadline {
-            for line in moto.stdoutSoFar.split(separator: "\n") where line.hasPrefix("{") { server = try? JSONDecoder().decode(MotoEC2.self, from: Data(line.utf8)) }
-            if server == nil { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        guard let server else {
-            moto.signal(SIGTERM)
-            throw MotoDidNotStart(output: moto.stdoutSoFar)
-        }
-        return (moto, server)
-    }
-
     /// moto runs Fargate tasks with awsvpc addresses: two running `worker` tasks, one `api` task
     /// and one stopped `worker`. As for EC2, a tag leads each task to a loopback page.
     @Test("ECS discovery against moto: running tasks of the family, ListTasks + DescribeTasks signed, task ARN and tags for relabel; a key without ecs:ListTasks fails loudly", .enabled(if: Fixtures.isCI || Oracle.which("python3") != nil))
@@ -251,7 +216,7 @@ extension DiscoveryTests {
             #"{"family": "api", "tags": {"MetricsPort": "\#(pages[2].port)"}}"#,
             #"{"family": "worker", "tags": {"MetricsPort": "\#(pages[3].port)"}, "stopped": true}"#,
         ]
-        let (moto, aws) = try await startMoto(["--ecs", "[\(specs.joined(separator: ", "))]"])
+        let (moto, aws) = try await MotoServer.start(["--ecs", "[\(specs.joined(separator: ", "))]"])
         defer { moto.signal(SIGTERM) }
         #expect(aws.tasks.count == 4)
         let config = try cli.temporaryFile("ecs.yaml", """
@@ -293,7 +258,7 @@ extension DiscoveryTests {
             #"{"tags": {"Role": "api", "MetricsPort": "\#(pages[2].port)"}}"#,
             #"{"tags": {"Role": "worker", "MetricsPort": "\#(pages[3].port)"}, "state": "stopped"}"#,
         ]
-        let (moto, aws) = try await startMoto(["--ec2", "[\(specs.joined(separator: ", "))]"])
+        let (moto, aws) = try await MotoServer.start(["--ec2", "[\(specs.joined(separator: ", "))]"])
         defer { moto.signal(SIGTERM) }
         #expect(aws.instances.count == 4)
         let config = try cli.temporaryFile("ec2.yaml", """

@@ -376,13 +376,7 @@ package enum ConfigLoader {
             if let refresh = file["refresh"], let value = reader.duration(refresh.value, "\(path).file.refresh") { config.refresh = value }
             mechanism = .file(config)
         } else if let entry = entries["ec2"], let ec2 = reader.mapping(entry.value, "\(path).ec2", allowed: ConfigKeys.ec2) {
-            var port = 0
-            if let node = ec2["port"], let text = reader.string(node.value, "\(path).ec2.port") {
-                if let number = Int(text), (1...65535).contains(number) { port = number } else { reader.error(node.value, "\(path).ec2.port", "must be a port number, 1 to 65535") }
-            } else {
-                reader.error(entry.value, "\(path).ec2.port", "is required (the port the instances expose their metrics on)")
-            }
-            var config = DiscoveryConfig.EC2(port: port)
+            var config = DiscoveryConfig.EC2(port: reader.requiredPort(ec2, "port", "\(path).ec2", parent: entry.value, serves: "the instances serve metrics on"))
             if let node = ec2["filters"] {
                 config.filters = reader.stringMap(node.value, "\(path).ec2.filters").map { ($0.name, $0.value) }
             }
@@ -392,12 +386,7 @@ package enum ConfigLoader {
             config.assumeRole = readAssumeRole(ec2, "\(path).ec2", &reader)
             mechanism = .ec2(config)
         } else if let entry = entries["ecs"], let ecs = reader.mapping(entry.value, "\(path).ecs", allowed: ConfigKeys.ecs) {
-            var port = 0
-            if let node = ecs["container_port"], let text = reader.string(node.value, "\(path).ecs.container_port") {
-                if let number = Int(text), (1...65535).contains(number) { port = number } else { reader.error(node.value, "\(path).ecs.container_port", "must be a port number, 1 to 65535") }
-            } else {
-                reader.error(entry.value, "\(path).ecs.container_port", "is required (the port the task's container serves metrics on)")
-            }
+            let port = reader.requiredPort(ecs, "container_port", "\(path).ecs", parent: entry.value, serves: "the task's container serves metrics on")
             var config = DiscoveryConfig.ECS(cluster: reader.requiredString(ecs, "cluster", "\(path).ecs", parent: entry.value) ?? "", containerPort: port)
             config.service = reader.optionalString(ecs, "service", "\(path).ecs")
             config.family = reader.optionalString(ecs, "family", "\(path).ecs")

@@ -106,6 +106,20 @@ struct NodeReader {
         return value
     }
 
+    /// A required port number (1–65535) under `key`; 0 after an error.
+    mutating func requiredPort(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, parent: Node, serves what: String) -> Int {
+        guard let node = entries[key] else {
+            error(parent, "\(path).\(key)", "is required (the port \(what))")
+            return 0
+        }
+        guard let text = string(node.value, "\(path).\(key)") else { return 0 }
+        guard let number = Int(text), (1...65535).contains(number) else {
+            error(node.value, "\(path).\(key)", "must be a port number, 1 to 65535")
+            return 0
+        }
+        return number
+    }
+
     mutating func duration(_ node: Node, _ path: String) -> Duration? {
         guard let text = string(node, path) else { return nil }
         guard let duration = DurationParser.parse(text) else {

@@ -63,16 +63,23 @@ package struct AssumeRoleCredentialProvider: AWSCredentialProvider {
         } catch {
             throw CredentialError(error.code == .redirect ? .rejected : .network, provider: name, "STS is unreachable: \(error.message)")
         }
+        return try STSAnswer.credentials(response, provider: name, action: "AssumeRole", role: settings.roleARN)
+    }
+}
+
+/// The credentials in an STS answer (AssumeRole, AssumeRoleWithWebIdentity), or why there are none.
+enum STSAnswer {
+    static func credentials(_ response: HTTPResponse, provider: String, action: String, role: String) throws(CredentialError) -> AWSCredentials {
         let xml = String(decoding: response.body, as: UTF8.self)
         guard response.isSuccess else {
             let code = XMLText.first("Code", in: xml) ?? "HTTP \(response.status)"
             let message = XMLText.first("Message", in: xml) ?? ""
-            throw CredentialError.answered(response.status, provider: name, "STS refused AssumeRole for \(settings.roleARN): \(code) \(message)")
+            throw CredentialError.answered(response.status, provider: provider, "STS refused \(action) for \(role): \(code) \(message)")
         }
         guard let key = XMLText.first("AccessKeyId", in: xml), let secret = XMLText.first("SecretAccessKey", in: xml),
             let sessionToken = XMLText.first("SessionToken", in: xml)
         else {
-            throw CredentialError(.malformed, provider: name, "STS answer has no credentials")
+            throw CredentialError(.malformed, provider: provider, "STS answer has no credentials")
         }
         return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: sessionToken, expiration: XMLText.first("Expiration", in: xml).flatMap(ISO8601.parse))
     }

@@ -57,23 +57,7 @@ package struct WebIdentityCredentialProvider: AWSCredentialProvider {
         } catch {
             throw CredentialError(.network, provider: name, "STS is unreachable: \(error.message)")
         }
-        let xml = String(decoding: response.body, as: UTF8.self)
-        guard response.isSuccess else {
-            let code = XMLText.first("Code", in: xml) ?? "HTTP \(response.status)"
-            let message = XMLText.first("Message", in: xml) ?? ""
-            throw CredentialError.answered(response.status, provider: name, "STS refused AssumeRoleWithWebIdentity for \(roleARN): \(code) \(message)")
-        }
-        guard let key = XMLText.first("AccessKeyId", in: xml), let secret = XMLText.first("SecretAccessKey", in: xml),
-            let sessionToken = XMLText.first("SessionToken", in: xml)
-        else {
-            throw CredentialError(.malformed, provider: name, "STS answer has no credentials")
-        }
-        return AWSCredentials(
-            accessKeyID: key,
-            secretAccessKey: secret,
-            sessionToken: sessionToken,
-            expiration: XMLText.first("Expiration", in: xml).flatMap(ISO8601.parse)
-        )
+        return try STSAnswer.credentials(response, provider: name, action: "AssumeRoleWithWebIdentity", role: roleARN)
     }
 }
 

@@ -7,7 +7,8 @@
 /// Just enough XML for AWS Query-protocol answers: the text of the first element with a name.
 package enum XMLText {
     package static func first(_ tag: String, in xml: String) -> String? {
-        guard let open = xml.firstRange(of: "<\(tag)>"), let close = xml[open.upperBound...].firstRange(of: "</\(tag)>") else {
+        guard let open = xml.firstRange(of: "<\(tag)>"), let close = xml[open.upperBound...].firstRange(of: "</\(tag)>")
+        else {
             return nil
         }
         return unescape(String(xml[open.upperBound..<close.lowerBound]))
@@ -20,7 +21,6 @@ package enum XMLText {
             .replacing("&amp;", with: "&")
     }
 }
-
 
 /// An element of a small XML answer (EC2 `DescribeInstances`), where order and nesting matter:
 /// element names, text and children; attributes, comments and processing instructions skipped.
@@ -45,7 +45,11 @@ package struct XMLElement: Sendable {
             guard bytes[index] == UInt8(ascii: "<") else {
                 let start = index
                 while index < bytes.count, bytes[index] != UInt8(ascii: "<") { index += 1 }
-                if !stack.isEmpty { stack[stack.count - 1].text += XMLText.unescape(String(decoding: bytes[start..<index], as: UTF8.self)) }
+                if !stack.isEmpty {
+                    stack[stack.count - 1].text += XMLText.unescape(
+                        String(decoding: bytes[start..<index], as: UTF8.self)
+                    )
+                }
                 continue
             }
             guard let end = bytes[index...].firstIndex(of: UInt8(ascii: ">")) else { return nil }
@@ -54,7 +58,12 @@ package struct XMLElement: Sendable {
             guard let first = tag.first, first != UInt8(ascii: "?"), first != UInt8(ascii: "!") else { continue }
             let selfClosing = tag.last == UInt8(ascii: "/")
             let body = first == UInt8(ascii: "/") ? tag.dropFirst() : (selfClosing ? tag.dropLast() : tag)
-            let name = String(decoding: body.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+            let name = String(
+                decoding: body.prefix {
+                    $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\n")
+                },
+                as: UTF8.self
+            )
             if first == UInt8(ascii: "/") {
                 guard let closed = stack.popLast(), closed.name == name else { return nil }
                 if stack.isEmpty { root = closed } else { stack[stack.count - 1].children.append(closed) }

@@ -1,11 +1,12 @@
 import Credentials
+import Signing
+import Transport
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import Signing
-import Transport
 
 /// One signed POST to an AWS API for a discoverer (EC2 query protocol, ECS JSON protocol):
 /// credentials from the chain, SigV4, no redirects, a 10 s deadline; failures worded for the
@@ -25,7 +26,13 @@ struct AWSDiscoveryCall: Sendable {
             throw DiscoveryError("no AWS credentials for \(what): \(error.message)")
         }
         var request = HTTPRequest(method: .post, url: url, headers: headers, body: body)
-        let signed = SigV4Signer(credentials: resolved, region: region, service: service).sign(method: "POST", url: url, headers: headers.map { ($0.name, $0.value) }, body: body, date: Date())
+        let signed = SigV4Signer(credentials: resolved, region: region, service: service).sign(
+            method: "POST",
+            url: url,
+            headers: headers.map { ($0.name, $0.value) },
+            body: body,
+            date: Date()
+        )
         for (name, value) in signed.headers { request.headers.append(HTTPHeader(name, value)) }  // X-Amz-Date, token, Authorization
         request.options = .cloudAPI(timeout: .seconds(10))
         do {

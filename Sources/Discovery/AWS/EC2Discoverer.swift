@@ -1,12 +1,13 @@
 import Config
 import Credentials
+import Signing
+import Transport
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import Signing
-import Transport
 
 /// EC2 discovery for the systemd-on-VMs fleet: running instances matching the filters
 /// (`DescribeInstances`, SigV4, the AWS credential chain), scraped at their private address.
@@ -18,7 +19,12 @@ package struct EC2Discoverer: Discoverer {
     let transport: any HTTPTransport
     let region: String
 
-    package init(_ config: DiscoveryConfig.EC2, region: String, credentials: any AWSCredentialProvider, transport: any HTTPTransport) {
+    package init(
+        _ config: DiscoveryConfig.EC2,
+        region: String,
+        credentials: any AWSCredentialProvider,
+        transport: any HTTPTransport
+    ) {
         self.config = config
         self.region = region
         self.credentials = credentials
@@ -34,7 +40,9 @@ package struct EC2Discoverer: Discoverer {
         var token: String? = nil
         repeat {
             let xml = try await page(token)
-            guard let instances = Self.instances(xml) else { throw DiscoveryError("EC2 answered something that is not a DescribeInstances response") }
+            guard let instances = Self.instances(xml) else {
+                throw DiscoveryError("EC2 answered something that is not a DescribeInstances response")
+            }
             found += instances.compactMap { instance in
                 guard let ip = instance["__meta_ec2_private_ip"] else { return nil }
                 var labels = instance
@@ -54,11 +62,23 @@ package struct EC2Discoverer: Discoverer {
         }
         if let token { fields.append(("NextToken", token)) }
         let body = Array(FormEncoding.encode(fields).utf8)
-        let call = AWSDiscoveryCall(service: "ec2", region: region, url: url, credentials: credentials, transport: transport)
-        let response = try await call.post(headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body, what: "EC2 discovery")
+        let call = AWSDiscoveryCall(
+            service: "ec2",
+            region: region,
+            url: url,
+            credentials: credentials,
+            transport: transport
+        )
+        let response = try await call.post(
+            headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+            body: body,
+            what: "EC2 discovery"
+        )
         let xml = String(decoding: response.body, as: UTF8.self)
         guard response.isSuccess else {
-            throw DiscoveryError("EC2 answered HTTP \(response.status) \(XMLText.first("Code", in: xml) ?? ""): \(XMLText.first("Message", in: xml) ?? "")")
+            throw DiscoveryError(
+                "EC2 answered HTTP \(response.status) \(XMLText.first("Code", in: xml) ?? ""): \(XMLText.first("Message", in: xml) ?? "")"
+            )
         }
         return xml
     }

@@ -1,11 +1,12 @@
 import Config
 import Credentials
+import Transport
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import Transport
 
 /// ECS discovery for a central bridge: the running tasks of a service or task family
 /// (`ListTasks` + `DescribeTasks`, SigV4, the AWS credential chain), scraped at the private
@@ -17,12 +18,25 @@ package struct ECSDiscoverer: Discoverer {
     let config: DiscoveryConfig.ECS
     let call: AWSDiscoveryCall
 
-    package init(_ config: DiscoveryConfig.ECS, region: String, credentials: any AWSCredentialProvider, transport: any HTTPTransport) {
+    package init(
+        _ config: DiscoveryConfig.ECS,
+        region: String,
+        credentials: any AWSCredentialProvider,
+        transport: any HTTPTransport
+    ) {
         self.config = config
-        call = AWSDiscoveryCall(service: "ecs", region: region, url: config.endpoint ?? "https://ecs.\(region).amazonaws.com/", credentials: credentials, transport: transport)
+        call = AWSDiscoveryCall(
+            service: "ecs",
+            region: region,
+            url: config.endpoint ?? "https://ecs.\(region).amazonaws.com/",
+            credentials: credentials,
+            transport: transport
+        )
     }
 
-    package var describe: String { "ecs \(config.cluster) \(config.service.map { "service \($0)" } ?? "family \(config.family ?? "")")" }
+    package var describe: String {
+        "ecs \(config.cluster) \(config.service.map { "service \($0)" } ?? "family \(config.family ?? "")")"
+    }
 
     struct ListTasks: Decodable {
         var taskArns: [String]
@@ -75,10 +89,15 @@ package struct ECSDiscoverer: Discoverer {
         var targets: [[String: String]] = []
         for start in stride(from: 0, to: arns.count, by: 100) {
             let batch = Array(arns[start..<min(start + 100, arns.count)])
-            let answer: DescribeTasks = try await send("DescribeTasks", DescribeRequest(cluster: config.cluster, tasks: batch, include: ["TAGS"]))
+            let answer: DescribeTasks = try await send(
+                "DescribeTasks",
+                DescribeRequest(cluster: config.cluster, tasks: batch, include: ["TAGS"])
+            )
             // A task ListTasks named that DescribeTasks could not describe is a partial fleet.
             if let failure = answer.failures?.first {
-                throw DiscoveryError("ECS DescribeTasks could not describe \(answer.failures?.count ?? 0) task(s): \(failure.reason ?? "no reason")")
+                throw DiscoveryError(
+                    "ECS DescribeTasks could not describe \(answer.failures?.count ?? 0) task(s): \(failure.reason ?? "no reason")"
+                )
             }
             for task in answer.tasks where task.lastStatus == "RUNNING" {
                 targets.append(try labels(task))
@@ -106,7 +125,8 @@ package struct ECSDiscoverer: Discoverer {
             throw DiscoveryError("ECS task \(task.taskArn) has no awsvpc address (only awsvpc tasks can be discovered)")
         }
         var labels = [
-            "__address__": "\(ip):\(config.containerPort)", "__meta_ecs_task_arn": task.taskArn, "__meta_ecs_cluster": config.cluster,
+            "__address__": "\(ip):\(config.containerPort)", "__meta_ecs_task_arn": task.taskArn,
+            "__meta_ecs_cluster": config.cluster,
             "__meta_ecs_private_ip": ip,
         ]
         labels["__meta_ecs_task_definition"] = task.taskDefinitionArn
@@ -121,19 +141,26 @@ package struct ECSDiscoverer: Discoverer {
         return labels
     }
 
-    func send<Request: Encodable, Answer: Decodable>(_ action: String, _ request: Request) async throws(DiscoveryError) -> Answer {
+    func send<Request: Encodable, Answer: Decodable>(_ action: String, _ request: Request) async throws(DiscoveryError)
+        -> Answer
+    {
         let body: [UInt8]
         do {
             body = Array(try JSONEncoder().encode(request))
         } catch {
             throw DiscoveryError("ECS \(action): the request could not be encoded")
         }
-        let headers = [HTTPHeader("Content-Type", "application/x-amz-json-1.1"), HTTPHeader("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.\(action)")]
+        let headers = [
+            HTTPHeader("Content-Type", "application/x-amz-json-1.1"),
+            HTTPHeader("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.\(action)"),
+        ]
         let response = try await call.post(headers: headers, body: body, what: "ECS \(action)")
         guard response.isSuccess else {
             let fault = try? JSONDecoder().decode(Fault.self, from: Data(response.body))
             let type = fault?.__type.map { String($0.split(separator: "#").last ?? "") } ?? ""
-            throw DiscoveryError("ECS answered HTTP \(response.status) \(type): \(fault?.message ?? fault?.Message ?? "")")
+            throw DiscoveryError(
+                "ECS answered HTTP \(response.status) \(type): \(fault?.message ?? fault?.Message ?? "")"
+            )
         }
         do {
             return try JSONDecoder().decode(Answer.self, from: Data(response.body))
