@@ -2,7 +2,9 @@
 """dns-server.py - a real DNS server (dnslib, pip) on 127.0.0.1 for discovery tests.
 
 Usage: dns-server.py ZONE.json [--serve SECONDS]
-Prints the UDP port it listens on, then answers until SECONDS pass or it is killed. The zone
+Prints the port it listens on (UDP and TCP), then answers until SECONDS pass or it is killed.
+UDP answers are limited as real servers limit them: 512 bytes, or the size a query's EDNS0 OPT
+record offers; a longer answer is truncated with TC set, and the whole answer is on TCP. The zone
 file is read again on every query, so a test changes the answers by rewriting it:
   {"records": {"workers.test.": [{"type": "A", "value": "127.0.0.1", "ttl": 30},
                                   {"type": "SRV", "target": "w1.test.", "port": 8080, "ttl": 5}]},
@@ -12,8 +14,23 @@ import json
 import sys
 import time
 
-from dnslib import AAAA, QTYPE, RCODE, RR, SRV, A, DNSLabel
-from dnslib.server import BaseResolver, DNSServer
+from dnslib import AAAA, QTYPE, RCODE, RR, SRV, A, DNSLabel, DNSRecord
+from dnslib.server import BaseResolver, DNSHandler, DNSServer
+
+
+class SizeLimitedHandler(DNSHandler):
+    """RFC 1035/6891 UDP size: 512 bytes unless the query's OPT record offers more."""
+
+    def get_reply(self, data):
+        rdata = super().get_reply(data)
+        if self.protocol == "udp":
+            limit = 512
+            for record in DNSRecord.parse(data).ar:
+                if record.rtype == QTYPE.OPT:
+                    limit = max(512, record.rclass)
+            if len(rdata) > limit:
+                rdata = DNSRecord.parse(rdata).truncate().pack()
+        return rdata
 
 
 class ZoneResolver(BaseResolver):
@@ -55,13 +72,22 @@ class ZoneResolver(BaseResolver):
 def main():
     zone = sys.argv[1]
     seconds = float(sys.argv[sys.argv.index("--serve") + 1]) if "--serve" in sys.argv else 600
-    server = DNSServer(ZoneResolver(zone), port=0, address="127.0.0.1", tcp=False)
+    for _ in range(20):  # a UDP port whose TCP twin is free too
+        server = DNSServer(ZoneResolver(zone), port=0, address="127.0.0.1", tcp=False, handler=SizeLimitedHandler)
+        port = server.server.server_address[1]
+        try:
+            tcp = DNSServer(ZoneResolver(zone), port=port, address="127.0.0.1", tcp=True, handler=SizeLimitedHandler)
+            break
+        except OSError:
+            server.server.server_close()
     server.start_thread()
-    print(server.server.server_address[1], flush=True)
+    tcp.start_thread()
+    print(port, flush=True)
     deadline = time.time() + seconds
     while time.time() < deadline and server.isAlive():
         time.sleep(0.1)
     server.stop()
+    tcp.stop()
 
 
 if __name__ == "__main__":

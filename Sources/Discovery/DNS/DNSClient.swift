@@ -24,17 +24,26 @@ package struct DNSError: Error, Sendable, Equatable, CustomStringConvertible {
     package var description: String { message }
 }
 
-/// A minimal DNS stub resolver over UDP: one question, recursion desired, answers parsed with
-/// name compression. Why not getaddrinfo: it gives neither TTLs nor SRV records, and cannot be
+/// A minimal DNS stub resolver: one question, recursion desired, answers parsed with name
+/// compression. UDP with EDNS0 (4096-byte answers, about 90 SRV records); a truncated answer is
+/// asked again over TCP, so a big fleet is listed whole or not at all. Why not getaddrinfo: it gives neither TTLs nor SRV records, and cannot be
 /// pointed at a chosen server. Blocking: call it off the cooperative pool (`DNSDiscoverer`).
 package enum DNSClient {
     package enum QueryType: UInt16, Sendable { case A = 1, AAAA = 28, SRV = 33 }
 
     /// - Parameter server: IPv4 or IPv6 address and port of the resolver.
-    package static func query(_ name: String, type: QueryType, server: (host: String, port: Int), timeout: Duration = .seconds(2)) throws(DNSError) -> [DNSRecord] {
+    package static func query(
+        _ name: String,
+        type: QueryType,
+        server: (host: String, port: Int),
+        timeout: Duration = .seconds(2)
+    ) throws(DNSError) -> [DNSRecord] {
         let id = UInt16.random(in: 0...UInt16.max)
         let question = try encode(name: name, type: type, id: id)
-        let answer = try exchange(question, server: server, timeout: timeout)
+        var answer = try exchange(question, server: server, timeout: timeout, tcp: false)
+        if answer.count > 2, answer[2] & 0x02 != 0 {  // TC: the whole answer is on TCP
+            answer = try exchange(question, server: server, timeout: timeout, tcp: true)
+        }
         return try parse(answer, id: id, type: type, name: name)
     }
 
@@ -48,8 +57,12 @@ package enum DNSClient {
         return nil
     }
 
+    /// An EDNS0 OPT record offering 4096-byte UDP answers (RFC 6891): root name, type 41, the
+    /// size as its class, TTL 0, no data.
+    static let edns: [UInt8] = [0, 0, 41, 0x10, 0x00, 0, 0, 0, 0, 0, 0]
+
     static func encode(name: String, type: QueryType, id: UInt16) throws(DNSError) -> [UInt8] {
-        var bytes: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+        var bytes: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1]  // 1 question, 1 additional (OPT)
         let trimmed = name.hasSuffix(".") ? String(name.dropLast()) : name
         for label in trimmed.split(separator: ".", omittingEmptySubsequences: false) {
             let utf8 = Array(label.utf8)
@@ -59,10 +72,12 @@ package enum DNSClient {
         }
         bytes.append(0)
         bytes += [UInt8(type.rawValue >> 8), UInt8(type.rawValue & 0xFF), 0, 1]
-        return bytes
+        return bytes + edns
     }
 
-    static func exchange(_ query: [UInt8], server: (host: String, port: Int), timeout: Duration) throws(DNSError) -> [UInt8] {
+    static func exchange(_ query: [UInt8], server: (host: String, port: Int), timeout: Duration, tcp: Bool)
+        throws(DNSError) -> [UInt8]
+    {
         var storage = sockaddr_storage()
         var length: socklen_t
         let family: Int32
@@ -72,7 +87,9 @@ package enum DNSClient {
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = UInt16(server.port).bigEndian
-            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw DNSError("nameserver `\(server.host)` is not an IP address") }
+            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else {
+                throw DNSError("nameserver `\(server.host)` is not an IP address")
+            }
             withUnsafeBytes(of: address) { raw in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) } }
             length = socklen_t(MemoryLayout<sockaddr_in6>.size)
             family = AF_INET6
@@ -80,32 +97,77 @@ package enum DNSClient {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = UInt16(server.port).bigEndian
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw DNSError("nameserver `\(server.host)` is not an IP address") }
+            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+                throw DNSError("nameserver `\(server.host)` is not an IP address")
+            }
             withUnsafeBytes(of: address) { raw in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) } }
             length = socklen_t(MemoryLayout<sockaddr_in>.size)
             family = AF_INET
         }
-        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw DNSError("cannot open a UDP socket: errno \(errno)") }
+        let fd = socket(family, Int32((tcp ? SOCK_STREAM : SOCK_DGRAM).rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw DNSError("cannot open a \(tcp ? "TCP" : "UDP") socket: errno \(errno)") }
         defer { close(fd) }
         let (seconds, attoseconds) = timeout.components
         var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } }
-        guard connected == 0 else { throw DNSError("cannot reach nameserver \(server.host):\(server.port): errno \(errno)") }
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))  // bounds a TCP connect too
+        let connected = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
+        }
+        guard connected == 0 else {
+            throw DNSError("cannot reach nameserver \(server.host):\(server.port): errno \(errno)")
+        }
+        if tcp { return try exchangeTCP(fd, query, server: server, seconds: seconds) }
         let sent = query.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == query.count else { throw DNSError("cannot send to nameserver \(server.host):\(server.port): errno \(errno)") }
+        guard sent == query.count else {
+            throw DNSError("cannot send to nameserver \(server.host):\(server.port): errno \(errno)")
+        }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let received = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         guard received > 0 else {
-            throw DNSError(errno == EAGAIN || errno == EWOULDBLOCK ? "nameserver \(server.host):\(server.port) did not answer within \(seconds) s" : "nameserver \(server.host):\(server.port) refused: errno \(errno)")
+            throw DNSError(
+                errno == EAGAIN || errno == EWOULDBLOCK
+                    ? "nameserver \(server.host):\(server.port) did not answer within \(seconds) s"
+                    : "nameserver \(server.host):\(server.port) refused: errno \(errno)"
+            )
         }
         return Array(buffer[0..<received])
     }
 
+    /// RFC 1035 4.2.2: each message prefixed by its 2-byte length.
+    static func exchangeTCP(_ fd: Int32, _ query: [UInt8], server: (host: String, port: Int), seconds: Int64)
+        throws(DNSError) -> [UInt8]
+    {
+        let framed = [UInt8(query.count >> 8), UInt8(query.count & 0xFF)] + query
+        let sent = framed.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard sent == framed.count else {
+            throw DNSError("cannot send to nameserver \(server.host):\(server.port) over TCP: errno \(errno)")
+        }
+        func read(_ count: Int) throws(DNSError) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var filled = 0
+            while filled < count {
+                let got = bytes.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + filled, count - filled, 0) }
+                guard got > 0 else {
+                    throw DNSError(
+                        got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+                            ? "nameserver \(server.host):\(server.port) did not answer within \(seconds) s over TCP"
+                            : "nameserver \(server.host):\(server.port) closed the TCP connection mid-answer"
+                    )
+                }
+                filled += got
+            }
+            return bytes
+        }
+        let prefix = try read(2)
+        return try read(Int(prefix[0]) << 8 | Int(prefix[1]))
+    }
+
     static func parse(_ bytes: [UInt8], id: UInt16, type: QueryType, name: String) throws(DNSError) -> [DNSRecord] {
         var reader = Reader(bytes: bytes)
-        guard let answerID = reader.u16(), answerID == id, let flags = reader.u16(), let questions = reader.u16(), let answers = reader.u16(), reader.u16() != nil, reader.u16() != nil else {
+        guard let answerID = reader.u16(), answerID == id, let flags = reader.u16(), let questions = reader.u16(),
+            let answers = reader.u16(), reader.u16() != nil, reader.u16() != nil
+        else {
             throw DNSError("the nameserver's answer for \(name) is malformed")
         }
         guard flags & 0x8000 != 0 else { throw DNSError("the nameserver's answer for \(name) is not a response") }
@@ -113,21 +175,32 @@ package enum DNSClient {
         switch flags & 0x000F {
         case 0: break
         case 3: throw DNSError("\(name) does not exist (NXDOMAIN)")
-        case let code: throw DNSError("the nameserver answered \(["0", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"][Int(min(code, 5))]) for \(name)")
+        case let code:
+            throw DNSError(
+                "the nameserver answered \(["0", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"][Int(min(code, 5))]) for \(name)"
+            )
         }
         for _ in 0..<questions {
-            guard reader.name() != nil, reader.skip(4) else { throw DNSError("the nameserver's answer for \(name) is malformed") }
+            guard reader.name() != nil, reader.skip(4) else {
+                throw DNSError("the nameserver's answer for \(name) is malformed")
+            }
         }
         var records: [DNSRecord] = []
         for _ in 0..<answers {
-            guard reader.name() != nil, let recordType = reader.u16(), reader.u16() != nil, let ttl = reader.u32(), let length = reader.u16(), let start = Optional(reader.offset),
+            guard reader.name() != nil, let recordType = reader.u16(), reader.u16() != nil, let ttl = reader.u32(),
+                let length = reader.u16(), let start = Optional(reader.offset),
                 reader.offset + Int(length) <= bytes.count
             else { throw DNSError("the nameserver's answer for \(name) is malformed") }
             defer { reader.offset = start + Int(length) }
             let ttlSeconds = Int(min(ttl, 0x7FFF_FFFF))
             switch (recordType, type) {
             case (1, .A) where length == 4:
-                records.append(DNSRecord(data: .address(bytes[start..<start + 4].map(String.init).joined(separator: ".")), ttl: ttlSeconds))
+                records.append(
+                    DNSRecord(
+                        data: .address(bytes[start..<start + 4].map(String.init).joined(separator: ".")),
+                        ttl: ttlSeconds
+                    )
+                )
             case (28, .AAAA) where length == 16:
                 var address = in6_addr()
                 withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes[start..<start + 16]) }
@@ -135,10 +208,17 @@ package enum DNSClient {
                 inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
                 records.append(DNSRecord(data: .address(String(cString: text)), ttl: ttlSeconds))
             case (33, .SRV) where length >= 7:
-                guard let priority = reader.u16(), let weight = reader.u16(), let port = reader.u16(), let target = reader.name() else {
+                guard let priority = reader.u16(), let weight = reader.u16(), let port = reader.u16(),
+                    let target = reader.name()
+                else {
                     throw DNSError("the nameserver's answer for \(name) is malformed")
                 }
-                records.append(DNSRecord(data: .service(target: target, port: Int(port), priority: Int(priority), weight: Int(weight)), ttl: ttlSeconds))
+                records.append(
+                    DNSRecord(
+                        data: .service(target: target, port: Int(port), priority: Int(priority), weight: Int(weight)),
+                        ttl: ttlSeconds
+                    )
+                )
             default:
                 continue  // CNAMEs and other records on the way
             }
