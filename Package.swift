@@ -136,7 +136,7 @@ let package = Package(
             ]
         ),
         // Every parser of remote bytes as a fuzz target (Fuzz/, make fuzz; replayed by make test).
-        .target(name: "FuzzTargets", dependencies: ["Exposition", "Query", "Config", "Formats", "Sinks", "Signing", "Credentials", "CloudWatch", "AzureMonitor"]),
+        .target(name: "FuzzTargets", dependencies: ["Exposition", "Query", "Config", "Formats", "Sinks", "Signing", "Credentials", "CloudWatch", "AzureMonitor", "QuerySources", "Discovery"]),
         .target(
             name: "Bridge",
             dependencies: [

@@ -2,6 +2,7 @@ import AzureMonitor
 import CloudWatch
 import Config
 import Credentials
+import Discovery
 import Exposition
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -10,6 +11,7 @@ import Exposition
 #endif
 import Formats
 import Query
+import QuerySources
 import Signing
 import Sinks
 
@@ -94,9 +96,13 @@ package enum FuzzTargets {
     }
 
     /// Every JSON answer the program reads: token endpoints, AWS container credentials, cloud
-    /// error bodies, a Google key file.
+    /// error bodies, a Google key file, Prometheus API answers (Cloud Run operations are
+    /// `JSONValue` plus the Google errors); and the discovery answers (ECS JSON, EC2 XML).
     static func json(_ bytes: [UInt8]) {
         _ = JSONValue.parse(bytes)
+        for status in [200, 400, 422, 503] { _ = PrometheusSource.decode(status: status, body: bytes, source: "fuzz") }
+        _ = ECSDiscoverer.decodeAnswers(bytes)
+        _ = EC2Discoverer.instances(String(decoding: bytes, as: UTF8.self))
         if let answer = try? TokenAnswer(json: bytes) { _ = try? answer.token(provider: "fuzz", now: Date(timeIntervalSince1970: 1_700_000_000)) }
         _ = try? CredentialJSON.decode(bytes, provider: "fuzz")
         _ = try? ServiceAccountKey(json: bytes, path: "fuzz.json")

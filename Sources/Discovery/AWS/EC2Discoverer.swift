@@ -85,7 +85,7 @@ package struct EC2Discoverer: Discoverer {
 
     /// Each instance of a DescribeInstances answer (`reservationSet/item/instancesSet/item`):
     /// its id, private address, zone, type and tags; nil when the answer is not that shape.
-    static func instances(_ xml: String) -> [[String: String]]? {
+    package static func instances(_ xml: String) -> [[String: String]]? {
         guard let root = XMLElement.parse(xml), let reservations = root["reservationSet"] else { return nil }
         var result: [[String: String]] = []
         for reservation in reservations.items {

@@ -100,7 +100,7 @@ package struct ECSDiscoverer: Discoverer {
                 )
             }
             for task in answer.tasks where task.lastStatus == "RUNNING" {
-                targets.append(try labels(task))
+                targets.append(try Self.labels(task, config))
             }
         }
         return Discovered(targets: targets, ttl: nil)
@@ -113,13 +113,22 @@ package struct ECSDiscoverer: Discoverer {
         var Message: String?
     }
 
+    /// Both answers' decoders over the same bytes (the fuzz target).
+    package static func decodeAnswers(_ bytes: [UInt8]) -> Int {
+        let list = try? JSONDecoder().decode(ListTasks.self, from: Data(bytes))
+        let tasks = try? JSONDecoder().decode(DescribeTasks.self, from: Data(bytes))
+        let config = DiscoveryConfig.ECS(cluster: "c", containerPort: 9100)
+        let labelled = tasks?.tasks.compactMap { try? ECSDiscoverer.labels($0, config) }.count ?? 0
+        return (list?.taskArns.count ?? 0) + labelled
+    }
+
     struct DescribeRequest: Encodable {
         var cluster: String
         var tasks: [String]
         var include: [String]
     }
 
-    func labels(_ task: DescribeTasks.Task) throws(DiscoveryError) -> [String: String] {
+    static func labels(_ task: DescribeTasks.Task, _ config: DiscoveryConfig.ECS) throws(DiscoveryError) -> [String: String] {
         let details = task.attachments?.first { $0.type == "ElasticNetworkInterface" }?.details ?? []
         guard let ip = details.first(where: { $0.name == "privateIPv4Address" })?.value, !ip.isEmpty else {
             throw DiscoveryError("ECS task \(task.taskArn) has no awsvpc address (only awsvpc tasks can be discovered)")
