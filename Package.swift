@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "Config", "Exposition", "Query", "Scrape", "Threads", "YAML", "Credentials", "Signing", "Transport", .product(name: "Logging", package: "swift-log"),
+                "Config", "Exposition", "Formats", "Query", "Scrape", "Threads", "YAML", "Credentials", "Signing", "Transport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),

@@ -146,13 +146,7 @@ package struct CloudWatchSink: MetricSink {
 /// AWS error answers → retryable or permanent `SinkError`s that say what to do.
 package enum CloudWatchErrors {
     package static func map(status: Int, body: [UInt8], namespace: String, retryAfter wait: Duration?) -> SinkError {
-        let xml = String(decoding: body, as: UTF8.self)
-        var code = XMLText.first("Code", in: xml) ?? ""
-        var message = XMLText.first("Message", in: xml) ?? ""
-        if code.isEmpty, let json = JSONValue.parse(body), json.object != nil {
-            code = (json["__type"]?.string ?? "").split(separator: "#", omittingEmptySubsequences: false).last.map(String.init) ?? ""
-            message = json["message"]?.string ?? json["Message"]?.string ?? ""
-        }
+        let (code, message) = AWSErrorBody.parse(body)
         let detail = "CloudWatch answered HTTP \(status) \(code)\(message.isEmpty ? "" : ": \(message)")"
         switch code {
         case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled":

@@ -102,7 +102,7 @@ package enum FuzzTargets {
         _ = JSONValue.parse(bytes)
         for status in [200, 400, 422, 503] { _ = PrometheusSource.decode(status: status, body: bytes, source: "fuzz") }
         _ = ECSDiscoverer.decodeAnswers(bytes)
-        _ = EC2Discoverer.instances(String(decoding: bytes, as: UTF8.self))
+        _ = XMLElement.parse(String(decoding: bytes, as: UTF8.self)).flatMap(EC2Discoverer.instances)
         if let answer = try? TokenAnswer(json: bytes) { _ = try? answer.token(provider: "fuzz", now: Date(timeIntervalSince1970: 1_700_000_000)) }
         _ = try? CredentialJSON.decode(bytes, provider: "fuzz")
         _ = try? ServiceAccountKey(json: bytes, path: "fuzz.json")

@@ -53,7 +53,7 @@ package enum TimeSeriesEncoder {
     /// become `_`, and a key not starting with a letter gets a `key` prefix (as Google's
     /// OpenTelemetry exporter does).
     package static func labelKey(_ name: String) -> String {
-        var key = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        var key = LabelNames.sanitized(name)
         if !(key.first?.isLetter ?? false) { key = "key" + key }
         return String(key.prefix(100))
     }

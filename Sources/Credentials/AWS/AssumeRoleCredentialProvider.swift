@@ -70,12 +70,12 @@ package struct AssumeRoleCredentialProvider: AWSCredentialProvider {
 /// The credentials in an STS answer (AssumeRole, AssumeRoleWithWebIdentity), or why there are none.
 enum STSAnswer {
     static func credentials(_ response: HTTPResponse, provider: String, action: String, role: String) throws(CredentialError) -> AWSCredentials {
-        let xml = String(decoding: response.body, as: UTF8.self)
         guard response.isSuccess else {
-            let code = XMLText.first("Code", in: xml) ?? "HTTP \(response.status)"
-            let message = XMLText.first("Message", in: xml) ?? ""
+            let (found, message) = AWSErrorBody.parse(response.body)
+            let code = found.isEmpty ? "HTTP \(response.status)" : found
             throw CredentialError.answered(response.status, provider: provider, "STS refused \(action) for \(role): \(code) \(message)")
         }
+        let xml = String(decoding: response.body, as: UTF8.self)
         guard let key = XMLText.first("AccessKeyId", in: xml), let secret = XMLText.first("SecretAccessKey", in: xml),
             let sessionToken = XMLText.first("SessionToken", in: xml)
         else {

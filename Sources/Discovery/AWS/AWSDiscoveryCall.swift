@@ -9,8 +9,8 @@ import Transport
 #endif
 
 /// One signed POST to an AWS API for a discoverer (EC2 query protocol, ECS JSON protocol):
-/// credentials from the chain, SigV4, no redirects, a 10 s deadline; failures worded for the
-/// operator and never carrying a secret.
+/// credentials from the chain, SigV4, no redirects, a 10 s deadline. Only a successful answer
+/// is returned; failures are worded for the operator and never carry a secret.
 struct AWSDiscoveryCall: Sendable {
     let service: String
     let region: String
@@ -35,10 +35,16 @@ struct AWSDiscoveryCall: Sendable {
         )
         for (name, value) in signed.headers { request.headers.append(HTTPHeader(name, value)) }  // X-Amz-Date, token, Authorization
         request.options = .cloudAPI(timeout: .seconds(10))
+        let response: HTTPResponse
         do {
-            return try await transport.send(request)
+            response = try await transport.send(request)
         } catch {
             throw DiscoveryError("\(what): AWS is unreachable: \(error.message)")
         }
+        guard response.isSuccess else {
+            let (code, message) = AWSErrorBody.parse(response.body)
+            throw DiscoveryError("\(service.uppercased()) answered HTTP \(response.status) \(code): \(message)")
+        }
+        return response
     }
 }

@@ -1,5 +1,6 @@
 import Config
 import Credentials
+import Formats
 import Signing
 import Transport
 
@@ -39,8 +40,8 @@ package struct EC2Discoverer: Discoverer {
         var found: [[String: String]] = []
         var token: String? = nil
         repeat {
-            let xml = try await page(token)
-            guard let instances = Self.instances(xml) else {
+            let answer = try await page(token)
+            guard let instances = Self.instances(answer) else {
                 throw DiscoveryError("EC2 answered something that is not a DescribeInstances response")
             }
             found += instances.compactMap { instance in
@@ -49,12 +50,12 @@ package struct EC2Discoverer: Discoverer {
                 labels["__address__"] = "\(ip):\(config.port)"
                 return labels
             }
-            token = XMLElement.parse(xml)?["nextToken"].flatMap { $0.text.isEmpty ? nil : $0.text }
+            token = answer["nextToken"].flatMap { $0.text.isEmpty ? nil : $0.text }
         } while token != nil && found.count < 100_000
         return Discovered(targets: found, ttl: nil)
     }
 
-    func page(_ token: String?) async throws(DiscoveryError) -> String {
+    func page(_ token: String?) async throws(DiscoveryError) -> XMLElement {
         var fields = [("Action", "DescribeInstances"), ("Version", "2016-11-15")]
         let filters = config.filters + [(name: "instance-state-name", value: "running")]
         for (index, filter) in filters.enumerated() {
@@ -75,18 +76,16 @@ package struct EC2Discoverer: Discoverer {
             what: "EC2 discovery"
         )
         let xml = String(decoding: response.body, as: UTF8.self)
-        guard response.isSuccess else {
-            throw DiscoveryError(
-                "EC2 answered HTTP \(response.status) \(XMLText.first("Code", in: xml) ?? ""): \(XMLText.first("Message", in: xml) ?? "")"
-            )
+        guard let answer = XMLElement.parse(xml) else {
+            throw DiscoveryError("EC2 answered something that is not a DescribeInstances response")
         }
-        return xml
+        return answer
     }
 
     /// Each instance of a DescribeInstances answer (`reservationSet/item/instancesSet/item`):
     /// its id, private address, zone, type and tags; nil when the answer is not that shape.
-    package static func instances(_ xml: String) -> [[String: String]]? {
-        guard let root = XMLElement.parse(xml), let reservations = root["reservationSet"] else { return nil }
+    package static func instances(_ root: XMLElement) -> [[String: String]]? {
+        guard let reservations = root["reservationSet"] else { return nil }
         var result: [[String: String]] = []
         for reservation in reservations.items {
             for instance in reservation["instancesSet"]?.items ?? [] {
@@ -98,8 +97,7 @@ package struct EC2Discoverer: Discoverer {
                 labels["__meta_ec2_instance_state"] = instance["instanceState"]?["name"]?.text
                 for tag in instance["tagSet"]?.items ?? [] {
                     guard let key = tag["key"]?.text else { continue }
-                    let safe = String(key.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })  // as Prometheus: [a-zA-Z0-9_]
-                    labels["__meta_ec2_tag_\(safe)"] = tag["value"]?.text ?? ""
+                    labels["__meta_ec2_tag_\(LabelNames.sanitized(key))"] = tag["value"]?.text ?? ""
                 }
                 result.append(labels)
             }

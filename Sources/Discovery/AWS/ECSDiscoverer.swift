@@ -1,5 +1,6 @@
 import Config
 import Credentials
+import Formats
 import Transport
 
 #if canImport(FoundationEssentials)
@@ -106,13 +107,6 @@ package struct ECSDiscoverer: Discoverer {
         return Discovered(targets: targets, ttl: nil)
     }
 
-    /// An AWS JSON-protocol error body.
-    struct Fault: Decodable {
-        var __type: String?
-        var message: String?
-        var Message: String?
-    }
-
     /// Both answers' decoders over the same bytes (the fuzz target).
     package static func decodeAnswers(_ bytes: [UInt8]) -> Int {
         let list = try? JSONDecoder().decode(ListTasks.self, from: Data(bytes))
@@ -128,7 +122,9 @@ package struct ECSDiscoverer: Discoverer {
         var include: [String]
     }
 
-    static func labels(_ task: DescribeTasks.Task, _ config: DiscoveryConfig.ECS) throws(DiscoveryError) -> [String: String] {
+    static func labels(_ task: DescribeTasks.Task, _ config: DiscoveryConfig.ECS) throws(DiscoveryError) -> [String:
+        String]
+    {
         let details = task.attachments?.first { $0.type == "ElasticNetworkInterface" }?.details ?? []
         guard let ip = details.first(where: { $0.name == "privateIPv4Address" })?.value, !ip.isEmpty else {
             throw DiscoveryError("ECS task \(task.taskArn) has no awsvpc address (only awsvpc tasks can be discovered)")
@@ -144,8 +140,7 @@ package struct ECSDiscoverer: Discoverer {
         labels["__meta_ecs_launch_type"] = task.launchType
         for tag in task.tags ?? [] {
             guard let key = tag.key else { continue }
-            let safe = String(key.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })  // as Prometheus: [a-zA-Z0-9_]
-            labels["__meta_ecs_tag_\(safe)"] = tag.value ?? ""
+            labels["__meta_ecs_tag_\(LabelNames.sanitized(key))"] = tag.value ?? ""
         }
         return labels
     }
@@ -164,13 +159,6 @@ package struct ECSDiscoverer: Discoverer {
             HTTPHeader("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.\(action)"),
         ]
         let response = try await call.post(headers: headers, body: body, what: "ECS \(action)")
-        guard response.isSuccess else {
-            let fault = try? JSONDecoder().decode(Fault.self, from: Data(response.body))
-            let type = fault?.__type.map { String($0.split(separator: "#").last ?? "") } ?? ""
-            throw DiscoveryError(
-                "ECS answered HTTP \(response.status) \(type): \(fault?.message ?? fault?.Message ?? "")"
-            )
-        }
         do {
             return try JSONDecoder().decode(Answer.self, from: Data(response.body))
         } catch {
