@@ -201,7 +201,7 @@ package enum Assembly {
                 ConfigError(config.location, "sinks.\(config.name).endpoint", "\(variable) (\(RedactedURL.display(endpoint))) must be an https URL: signed requests are sent there; plain http is allowed only to 127.0.0.1, localhost or [::1]")
             ])
         }
-        var source: any AWSCredentialProvider
+        let source: any AWSCredentialProvider
         if let key = config.accessKeyID, let secret = config.secretAccessKey {
             source = StaticCredentialProvider(AWSCredentials(accessKeyID: key.reveal(), secretAccessKey: secret.reveal(), sessionToken: config.sessionToken?.reveal()))
         } else {
@@ -209,8 +209,8 @@ package enum Assembly {
             if let base = config.containerCredentialsBase { endpoints.containerBase = base }
             source = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: config.profile, endpoints: endpoints)
         }
-        if let role = config.assumeRole { source = assumeRole(role, on: CachedCredentialProvider(source, logger: logger), region: region, endpoint: config.stsEndpoint, transport: transport) }
-        return CloudWatchSink(settings: settings, credentials: CachedCredentialProvider(source, logger: logger), transport: transport, logger: logger)
+        let credentials = awsCredentials(source, role: config.assumeRole, region: region, stsEndpoint: config.stsEndpoint, transport: transport, logger: logger)
+        return CloudWatchSink(settings: settings, credentials: credentials, transport: transport, logger: logger)
     }
 
     static func azureMonitor(_ config: AzureMonitorSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) -> AzureMonitorSink {
@@ -318,12 +318,19 @@ package enum Assembly {
         return tick
     }
 
-    static func assumeRole(_ role: AssumeRoleConfig, on source: any AWSCredentialProvider, region: String, endpoint: String?, transport: any HTTPTransport) -> any AWSCredentialProvider {
+    /// What an AWS consumer (sink, source, discoverer) signs with: `base`, with `role_arn`
+    /// assumed on top when given, cached (the base too, so each AssumeRole is signed without
+    /// fetching the base again).
+    static func awsCredentials(
+        _ base: any AWSCredentialProvider, role: AssumeRoleConfig?, region: String, stsEndpoint: String?, transport: any HTTPTransport, logger: Logger
+    ) -> any AWSCredentialProvider {
+        guard let role else { return CachedCredentialProvider(base, logger: logger) }
         var settings = AssumeRoleCredentialProvider.Settings(roleARN: role.roleARN)
         settings.externalID = role.externalID
         settings.sessionName = role.sessionName
         settings.duration = role.duration
-        return AssumeRoleCredentialProvider(source: source, settings: settings, region: region, endpoint: endpoint, transport: transport)
+        let assumed = AssumeRoleCredentialProvider(source: CachedCredentialProvider(base, logger: logger), settings: settings, region: region, endpoint: stsEndpoint, transport: transport)
+        return CachedCredentialProvider(assumed, logger: logger)
     }
 
     /// Each `sources[]` entry with its credentials; an AWS source's region is found as a sink's is.
@@ -340,9 +347,8 @@ package enum Assembly {
                 guard let region = await AWSCredentialChain.region(configured: configured, environment: environment, transport: transport) else {
                     throw ConfigErrors([ConfigError(source.location, "sources.\(source.name).auth.region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)", hint: "set auth.region")])
                 }
-                var chain: any AWSCredentialProvider = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: profile)
-                if let role { chain = assumeRole(role, on: CachedCredentialProvider(chain, logger: logger), region: region, endpoint: nil, transport: transport) }
-                auth = .sigv4(credentials: CachedCredentialProvider(chain, logger: logger), region: region, service: service)
+                let chain = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: profile)
+                auth = .sigv4(credentials: awsCredentials(chain, role: role, region: region, stsEndpoint: nil, transport: transport, logger: logger), region: region, service: service)
             case .azure(let clientID):
                 var identity = AzureCredentialChain.Settings()
                 identity.clientID = clientID
@@ -369,9 +375,8 @@ package enum Assembly {
             errors.append(ConfigError(target.location, "\(path).region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)"))
             return nil
         }
-        var credentials: any AWSCredentialProvider = CachedCredentialProvider(AWSCredentialChain.default(environment: environment, transport: transport, region: region), logger: logger)
-        if let role { credentials = CachedCredentialProvider(assumeRole(role, on: credentials, region: region, endpoint: nil, transport: transport), logger: logger) }
-        return (region, credentials)
+        let chain = AWSCredentialChain.default(environment: environment, transport: transport, region: region)
+        return (region, awsCredentials(chain, role: role, region: region, stsEndpoint: nil, transport: transport, logger: logger))
     }
 
     /// One group per target with `discover`, its relabel regexes compiled.
