@@ -368,15 +368,15 @@ package enum Assembly {
     /// The region and credentials (the chain, then `role_arn`) an AWS discoverer signs with; nil,
     /// with an error, when no region is found anywhere.
     static func awsDiscoveryCredentials(
-        _ configured: String?, _ role: AssumeRoleConfig?, _ path: String, _ target: TargetConfig, _ transport: any HTTPTransport, _ logger: Logger,
+        _ access: DiscoveryConfig.AWSAccess, _ path: String, _ target: TargetConfig, _ transport: any HTTPTransport, _ logger: Logger,
         _ environment: [String: String], _ errors: inout [ConfigError]
     ) async -> (region: String, provider: any AWSCredentialProvider)? {
-        guard let region = await AWSCredentialChain.region(configured: configured, environment: environment, transport: transport) else {
+        guard let region = await AWSCredentialChain.region(configured: access.region, environment: environment, transport: transport) else {
             errors.append(ConfigError(target.location, "\(path).region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)"))
             return nil
         }
         let chain = AWSCredentialChain.default(environment: environment, transport: transport, region: region)
-        return (region, awsCredentials(chain, role: role, region: region, stsEndpoint: nil, transport: transport, logger: logger))
+        return (region, awsCredentials(chain, role: access.assumeRole, region: region, stsEndpoint: nil, transport: transport, logger: logger))
     }
 
     /// One group per target with `discover`, its relabel regexes compiled.
@@ -397,10 +397,10 @@ package enum Assembly {
             case .dns(let dns): discoverer = DNSDiscoverer(dns)
             case .file(let file): discoverer = FileDiscoverer(file)
             case .ec2(let ec2):
-                guard let credentials = await awsDiscoveryCredentials(ec2.region, ec2.assumeRole, "targets.\(target.name).discover.ec2", target, transport, logger, environment, &errors) else { continue }
+                guard let credentials = await awsDiscoveryCredentials(ec2.aws, "targets.\(target.name).discover.ec2", target, transport, logger, environment, &errors) else { continue }
                 discoverer = EC2Discoverer(ec2, region: credentials.region, credentials: credentials.provider, transport: transport)
             case .ecs(let ecs):
-                guard let credentials = await awsDiscoveryCredentials(ecs.region, ecs.assumeRole, "targets.\(target.name).discover.ecs", target, transport, logger, environment, &errors) else { continue }
+                guard let credentials = await awsDiscoveryCredentials(ecs.aws, "targets.\(target.name).discover.ecs", target, transport, logger, environment, &errors) else { continue }
                 discoverer = ECSDiscoverer(ecs, region: credentials.region, credentials: credentials.provider, transport: transport)
             }
             groups.append(

@@ -32,8 +32,8 @@ package enum CheckReport {
                     switch discover.mechanism {
                     case .dns(let dns): "dns \(dns.type.rawValue) \(dns.name)\(dns.port.map { " port \($0)" } ?? "")\(dns.nameserver.map { " via \($0)" } ?? "")"
                     case .file(let file): "file_sd \(file.files.joined(separator: ", "))"
-                    case .ecs(let ecs): "ecs cluster \(ecs.cluster), \(ecs.service.map { "service \($0)" } ?? "family \(ecs.family ?? "")"), container port \(ecs.containerPort)\(ecs.region.map { ", region \($0)" } ?? "")"
-                    case .ec2(let ec2): "ec2 \(ec2.filters.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")), port \(ec2.port)\(ec2.region.map { ", region \($0)" } ?? "")"
+                    case .ecs(let ecs): "ecs cluster \(ecs.cluster), \(ecs.service.map { "service \($0)" } ?? "family \(ecs.family ?? "")"), container port \(ecs.containerPort)\(ecs.aws.region.map { ", region \($0)" } ?? "")"
+                    case .ec2(let ec2): "ec2 \(ec2.filters.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")), port \(ec2.port)\(ec2.aws.region.map { ", region \($0)" } ?? "")"
                     }
                 urls = ["discovered by \(how), every \(DurationParser.format(discover.refresh)), \(target.scheme)://<address>\(target.path), last good set kept \(DurationParser.format(discover.staleAfter)) after a failure\(target.relabel.isEmpty ? "" : ", \(target.relabel.count) relabel rule(s)")"]
             }

@@ -15,8 +15,10 @@ package enum ConfigKeys {
     package static let scrape = ["interval", "timeout", "max_body_bytes", "max_concurrent"]
     package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects", "discover", "scheme", "path", "relabel"]
     package static let discover = ["dns", "file", "ec2", "ecs", "stale_after"]
-    package static let ecs = ["cluster", "service", "family", "container_port", "region", "refresh", "endpoint", "role_arn", "external_id", "role_session_name", "duration"]
-    package static let ec2 = ["filters", "port", "region", "refresh", "endpoint", "role_arn", "external_id", "role_session_name", "duration"]
+    package static let ecs = ["cluster", "service", "family", "container_port", "refresh"] + awsAccess
+    package static let ec2 = ["filters", "port", "refresh"] + awsAccess
+    /// What `ec2` and `ecs` share (DiscoveryConfig.AWSAccess).
+    package static let awsAccess = ["region", "endpoint", "role_arn", "external_id", "role_session_name", "duration"]
     package static let dns = ["name", "type", "port", "nameserver", "refresh"]
     package static let fileSD = ["files", "refresh"]
     package static let relabel = ["action", "source_labels", "separator", "regex", "target_label", "replacement"]
@@ -278,6 +280,15 @@ package enum ConfigLoader {
     }
 
     /// `role_arn` (with `external_id`, `role_session_name`, `duration`), or nil.
+    /// `region`, `endpoint` and `role_arn` of an AWS discoverer.
+    static func readAWSAccess(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> DiscoveryConfig.AWSAccess {
+        var access = DiscoveryConfig.AWSAccess()
+        access.region = reader.optionalString(entries, "region", path)
+        access.endpoint = reader.secureURL(entries, "endpoint", path, carries: "signed requests")
+        access.assumeRole = readAssumeRole(entries, path, &reader)
+        return access
+    }
+
     static func readAssumeRole(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> AssumeRoleConfig? {
         guard let arn = reader.optionalString(entries, "role_arn", path) else {
             for key in ["external_id", "role_session_name", "duration"] where entries[key] != nil {
@@ -380,10 +391,8 @@ package enum ConfigLoader {
             if let node = ec2["filters"] {
                 config.filters = reader.stringMap(node.value, "\(path).ec2.filters").map { ($0.name, $0.value) }
             }
-            config.region = reader.optionalString(ec2, "region", "\(path).ec2")
             if let node = ec2["refresh"], let value = reader.duration(node.value, "\(path).ec2.refresh") { config.refresh = value }
-            config.endpoint = reader.secureURL(ec2, "endpoint", "\(path).ec2", carries: "signed requests")
-            config.assumeRole = readAssumeRole(ec2, "\(path).ec2", &reader)
+            config.aws = readAWSAccess(ec2, "\(path).ec2", &reader)
             mechanism = .ec2(config)
         } else if let entry = entries["ecs"], let ecs = reader.mapping(entry.value, "\(path).ecs", allowed: ConfigKeys.ecs) {
             let port = reader.requiredPort(ecs, "container_port", "\(path).ecs", parent: entry.value, serves: "the task's container serves metrics on")
@@ -393,10 +402,8 @@ package enum ConfigLoader {
             if (config.service == nil) == (config.family == nil) {
                 reader.error(entry.value, "\(path).ecs", "give one of `service` or `family`", hint: "service: the ECS service whose running tasks are scraped")
             }
-            config.region = reader.optionalString(ecs, "region", "\(path).ecs")
             if let node = ecs["refresh"], let value = reader.duration(node.value, "\(path).ecs.refresh") { config.refresh = value }
-            config.endpoint = reader.secureURL(ecs, "endpoint", "\(path).ecs", carries: "signed requests")
-            config.assumeRole = readAssumeRole(ecs, "\(path).ecs", &reader)
+            config.aws = readAWSAccess(ecs, "\(path).ecs", &reader)
             mechanism = .ecs(config)
         } else if entries["dns"] == nil, entries["file"] == nil, entries["ec2"] == nil, entries["ecs"] == nil {
             reader.error(node, path, "give `dns`, `file`, `ec2` or `ecs`", hint: "e.g. discover: {dns: {name: _metrics._tcp.workers.internal}}")

@@ -7,17 +7,25 @@ package struct DiscoveryConfig: Sendable {
         case ecs(ECS)
     }
 
+    /// Where an AWS discoverer asks and as whom: `region`, `endpoint` and `role_arn` (with its
+    /// keys), the same for `ec2` and `ecs`.
+    package struct AWSAccess: Sendable, Equatable {
+        package var region: String? = nil
+        /// Endpoint override (tests, VPC endpoints): https unless loopback.
+        package var endpoint: String? = nil
+        package var assumeRole: AssumeRoleConfig? = nil
+
+        package init() {}
+    }
+
     package struct ECS: Sendable, Equatable {
         package var cluster: String
         /// One of `service` or `family`: whose running tasks are listed.
         package var service: String? = nil
         package var family: String? = nil
         package var containerPort: Int
-        package var region: String? = nil
         package var refresh: Duration = .seconds(30)
-        /// Endpoint override (tests, VPC endpoints): https unless loopback.
-        package var endpoint: String? = nil
-        package var assumeRole: AssumeRoleConfig? = nil
+        package var aws = AWSAccess()
 
         package init(cluster: String, containerPort: Int) {
             self.cluster = cluster
@@ -29,16 +37,13 @@ package struct DiscoveryConfig: Sendable {
         /// DescribeInstances filters, e.g. `tag:Role` = `worker`; only running instances.
         package var filters: [(name: String, value: String)] = []
         package var port: Int
-        package var region: String? = nil
         package var refresh: Duration = .seconds(60)
-        /// Endpoint override (tests, VPC endpoints): https unless loopback.
-        package var endpoint: String? = nil
-        package var assumeRole: AssumeRoleConfig? = nil
+        package var aws = AWSAccess()
 
         package init(port: Int) { self.port = port }
 
         package static func == (lhs: EC2, rhs: EC2) -> Bool {
-            lhs.port == rhs.port && lhs.region == rhs.region && lhs.refresh == rhs.refresh && lhs.endpoint == rhs.endpoint && lhs.assumeRole == rhs.assumeRole
+            lhs.port == rhs.port && lhs.refresh == rhs.refresh && lhs.aws == rhs.aws
                 && lhs.filters.elementsEqual(rhs.filters, by: { $0 == $1 })
         }
     }

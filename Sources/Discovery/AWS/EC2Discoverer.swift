@@ -34,7 +34,7 @@ package struct EC2Discoverer: Discoverer {
 
     package var describe: String { "ec2 \(config.filters.map { "\($0.name)=\($0.value)" }.joined(separator: ","))" }
 
-    var url: String { config.endpoint ?? "https://ec2.\(region).amazonaws.com/" }
+    var url: String { config.aws.endpoint ?? "https://ec2.\(region).amazonaws.com/" }
 
     package func discover() async throws(DiscoveryError) -> Discovered {
         var found: [[String: String]] = []

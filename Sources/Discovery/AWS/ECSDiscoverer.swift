@@ -29,7 +29,7 @@ package struct ECSDiscoverer: Discoverer {
         call = AWSDiscoveryCall(
             service: "ecs",
             region: region,
-            url: config.endpoint ?? "https://ecs.\(region).amazonaws.com/",
+            url: config.aws.endpoint ?? "https://ecs.\(region).amazonaws.com/",
             credentials: credentials,
             transport: transport
         )
