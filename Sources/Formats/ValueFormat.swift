@@ -22,9 +22,7 @@ package enum JSONText {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                // C0 and C1 controls and the Unicode line separators: nothing a terminal or
-                // a log reader could take as a line break stays raw.
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                if scalar.isControlOrLineSeparator {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
@@ -38,5 +36,13 @@ package enum JSONText {
     /// JSON has no NaN or infinities: those are written as the strings "NaN", "+Inf", "-Inf".
     package static func number(_ value: Double) -> String {
         value.isFinite ? ValueFormat.prometheus(value) : quote(ValueFormat.prometheus(value))
+    }
+}
+
+extension Unicode.Scalar {
+    /// C0 and C1 controls and the Unicode line separators: what JSON and text logs never leave
+    /// raw, so nothing a terminal or a log reader could take as a line break gets through.
+    package var isControlOrLineSeparator: Bool {
+        value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029
     }
 }
