@@ -113,10 +113,10 @@ package actor Fleet {
                 labels["job"] = group.job
                 guard var relabeled = group.relabeler.apply(labels), let address = relabeled["__address__"], !address.isEmpty else { continue }
                 let instance = relabeled["instance"] ?? address
-                // A relabeling that gives two targets one instance would merge their series.
+                // Keeping either of two targets with one instance would publish part of the fleet
+                // as the whole: the refresh fails instead (the last good set stays).
                 guard seen.insert(instance).inserted else {
-                    logger.error("discovery gave two targets the same instance; keeping the first", metadata: ["target": "\(group.job)", "instance": "\(instance)"])
-                    continue
+                    throw DiscoveryError("relabeling gave two targets the same instance \"\(instance)\" (\(address) among them); make `instance` unique, e.g. keep the address in it")
                 }
                 let url = "\(group.scheme)://\(address)\(group.path)"
                 relabeled = relabeled.filter { !$0.key.hasPrefix("__") && $0.key != "job" && $0.key != "instance" }

@@ -222,6 +222,40 @@ struct DiscoveryTests {
             #expect(broken.stderr.contains("discovery failed") && broken.stderr.contains("workers.json"), "\(broken.stderr)")
         }
     }
+
+    @Test("a relabeling that gives two discovered targets one instance fails the refresh: no sum over half the fleet is published")
+    func relabelCollisionFailsRefresh() async throws {
+        let pages = try [5, 7].map { value in try FakeHTTPServer(handler: { _ in FakeResponse(text: "jobs_waiting \(value)\n") }) }
+        defer { pages.forEach { $0.stop() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-filesd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/workers.json"
+        func write(_ instanceFromRole: Bool) throws {
+            try Data("""
+                [{"targets": ["127.0.0.1:\(pages[0].port)", "127.0.0.1:\(pages[1].port)"], "labels": {"role": "worker"}}]
+                """.utf8).write(to: URL(fileURLWithPath: file))
+            let relabel = instanceFromRole ? "relabel: [{action: replace, source_labels: [role], target_label: instance}]" : ""
+            try Data("""
+                targets:
+                  - name: workers
+                    discover: {file: {files: ["\(directory)/*.json"]}}
+                    \(relabel)
+                signals:
+                  - {name: Waiting, expr: "sum(jobs_waiting)"}
+                sinks: [{type: stdout}]
+                """.utf8).write(to: URL(fileURLWithPath: directory + "/config.yaml"))
+        }
+        try write(false)
+        let whole = try await cli.scalebridge(["once", "--config", directory + "/config.yaml"])
+        #expect(cli.values(whole.stdout) == ["Waiting": "12"], "\(whole.stdout) \(whole.stderr)")
+        // Both targets become instance "worker": keeping one would publish 5 or 7 as the fleet's sum.
+        try write(true)
+        let merged = try await cli.scalebridge(["once", "--config", directory + "/config.yaml"])
+        #expect(merged.status == 1, "\(merged.stdout)")
+        #expect(cli.values(merged.stdout).isEmpty, "\(merged.stdout)")
+        #expect(merged.stderr.contains("same instance") && merged.stderr.contains("worker"), "\(merged.stderr)")
+    }
 }
 
 extension DiscoveryTests {
