@@ -91,6 +91,9 @@ package struct ScalingState: Sendable, Equatable, Codable {
     package var recommendations: [Entry] = []
     /// Recent changes applied (value = new − old), for the rate-limit periods.
     package var changes: [Entry] = []
+    /// When this controller first decided (milliseconds): until then, the current count is
+    /// recorded as a recommendation, as the HPA does, so a fresh start never scales straight down.
+    package var since: Int64?
 
     package init() {}
 
@@ -129,6 +132,10 @@ package struct ScalingController: Sendable {
     package func decide(signal: Double?, current reported: Int, now: Int64, state: inout ScalingState) -> ScalingDecision {
         // The platform's count is remote data: an absurd one must not overflow the arithmetic.
         let current = min(max(reported, 0), Self.largestCount)
+        if state.since == nil {
+            state.since = now
+            state.recommendations.append(ScalingState.Entry(time: now, value: current))
+        }
         let keep = max(policy.scaleUp.stabilization, policy.scaleDown.stabilization)
         state.recommendations.removeAll { $0.time <= now - keep }
         let longestPeriod = (policy.scaleUp.rules + policy.scaleDown.rules).map(\.period).max() ?? 0
@@ -225,7 +232,8 @@ package struct ScalingController: Sendable {
             let start = current + removed
             switch rule.kind {
             case .pods: return start.subtractingReportingOverflow(rule.value).overflow ? Int.min : start - rule.value
-            case .percent: return Self.ceiling(Double(start) * (1 - Double(rule.value) / 100))
+            // Truncated, as the HPA does: 10 % of 72 removes 8, not 7.
+            case .percent: return Int(saturating: (Double(start) * (1 - Double(rule.value) / 100)).rounded(.towardZero))
             }
         }
         // The largest change downwards is the smallest limit.

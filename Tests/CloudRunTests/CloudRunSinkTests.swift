@@ -171,13 +171,16 @@ struct CloudRunSinkTests {
         try await withFakeServer(handler: fake.handler) { server in
             try await runSink(server, statePath: path).publish(signal(8))
             #expect(fake.count == 6, "2 → 6: +4 per 15 s is the default scale-up rule")
-            // A new process with a low signal: the 300 s window still holds the 8 recommended.
-            try await runSink(server, statePath: path).publish(signal(1))
+            // A new process: the +4 of this 15 s period is remembered, so it may not add more yet.
+            try await runSink(server, statePath: path).publish(signal(8))
             #expect(fake.count == 6)
             #expect(FileManager.default.fileExists(atPath: path))
-            // Without the memory it would have scaled straight down.
-            try await runSink(server, statePath: nil).publish(signal(1))
-            #expect(fake.count == 1)
+            // A low signal: the 300 s window still holds the 8 recommended.
+            try await runSink(server, statePath: path).publish(signal(1))
+            #expect(fake.count == 6)
+            // Without the memory the rate rule starts again from 6 (+100 %, capped by the signal).
+            try await runSink(server, statePath: nil).publish(signal(8))
+            #expect(fake.count == 8)
         }
     }
 }
