@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Formats", "BridgeTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "BridgeTesting"]),
-        .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "BridgeTesting"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(
             name: "CloudRunTests",

@@ -31,6 +31,7 @@ fi
 #   google.auth + google.cloud.monitoring_v3: gcp-validate.py (JWTs, timeSeries bodies)
 #   yaml (PyYAML): a second YAML implementation the config composer is compared with
 #   dnslib: a real DNS server on 127.0.0.1 for DNS discovery (Tests/Oracles/dns-server.py)
+#   croniter: the cron reading the schedule floors are compared with (Tests/Oracles/cron-firings.py)
 pip_wanted=(
   "botocore:botocore"
   "moto.server, flask:moto[server]"
@@ -40,6 +41,7 @@ pip_wanted=(
   "hcl2:python-hcl2"
   "yaml:PyYAML"
   "dnslib:dnslib"
+  "croniter:croniter"
 )
 if [ "${1:-}" = "--test" ] && command -v python3 >/dev/null 2>&1; then
   for entry in "${pip_wanted[@]}"; do

@@ -42,7 +42,9 @@ struct HPADocumentedExamplesTests {
     @Test("scaling policies: 80 → 72 → 64 (7.2 rounded up to 8), then 4 at a time below 40")
     func scaleDownPolicies() {
         var policy = Self.ratio(1)
-        policy.scaleDown.rules = [ScalingPolicy.Rule(.pods, 4, periodSeconds: 60), ScalingPolicy.Rule(.percent, 10, periodSeconds: 60)]
+        policy.scaleDown.rules = [
+            ScalingPolicy.Rule(.pods, 4, periodSeconds: 60), ScalingPolicy.Rule(.percent, 10, periodSeconds: 60),
+        ]
         // Load for 10 replicas at every step; one step per 60 s period.
         var counts: [Int] = []
         var current = 80
@@ -64,7 +66,9 @@ struct HPADocumentedExamplesTests {
     @Test("selectPolicy Min: no more than 5 and no more than 10 % per minute")
     func selectMin() {
         var policy = Self.ratio(1)
-        policy.scaleDown.rules = [ScalingPolicy.Rule(.percent, 10, periodSeconds: 60), ScalingPolicy.Rule(.pods, 5, periodSeconds: 60)]
+        policy.scaleDown.rules = [
+            ScalingPolicy.Rule(.percent, 10, periodSeconds: 60), ScalingPolicy.Rule(.pods, 5, periodSeconds: 60),
+        ]
         policy.scaleDown.select = .min
         let controller = ScalingController(policy: policy)
         var state = ScalingState()
@@ -97,7 +101,12 @@ struct HPADocumentedExamplesTests {
         // One high recommendation (10) at t=0, then load for 4 every 60 s.
         for (step, signal) in [1.0, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4].enumerated() {
             let now = Int64(step) * 60_000
-            let decision = controller.decide(signal: signal * 10 / Double(current), current: current, now: now, state: &state)
+            let decision = controller.decide(
+                signal: signal * 10 / Double(current),
+                current: current,
+                now: now,
+                state: &state
+            )
             state.applied(from: current, to: decision.desired, at: now)
             current = decision.desired
             counts.append(current)
