@@ -63,9 +63,46 @@ package struct ScalingPolicy: Sendable, Equatable {
         case instances(Int)
     }
 
-    package var mode: Mode
+    /// One signal the count follows. With several, the count is the largest any of them wants.
+    package struct Metric: Sendable, Equatable {
+        package var name: String
+        package var mode: Mode
+        /// Scale to zero (`minInstances == 0`): the signal is active only above this.
+        package var activation: Double = 0
+
+        package init(name: String, mode: Mode, activation: Double = 0) {
+            self.name = name
+            self.mode = mode
+            self.activation = activation
+        }
+    }
+
+    /// A scheduled minimum: from each firing of `schedule`, for `duration` milliseconds.
+    package struct Floor: Sendable, Equatable {
+        package var schedule: CronSchedule
+        package var min: Int
+        package var duration: Int64
+
+        package init(schedule: CronSchedule, min: Int, durationSeconds: Int64) {
+            self.schedule = schedule
+            self.min = min
+            duration = durationSeconds * 1000
+        }
+    }
+
+    package var metrics: [Metric]
     package var minInstances: Int
     package var maxInstances: Int
+    /// With `minInstances == 0`: how long every signal must stay at or below its activation
+    /// before the count goes to zero (milliseconds; KEDA's `cooldownPeriod`).
+    package var idleBeforeZero: Int64 = 300_000
+    package var floors: [Floor] = []
+
+    /// The single signal's mode (the first, when there are several).
+    package var mode: Mode {
+        get { metrics[0].mode }
+        set { metrics[0].mode = newValue }
+    }
     /// No change while |signal/target − 1| ≤ tolerance (HPA: 0.1).
     package var tolerance: Double = 0.1
     package var scaleUp = Behavior.defaultUp
@@ -73,7 +110,12 @@ package struct ScalingPolicy: Sendable, Equatable {
     package var onMissing = OnMissing.hold
 
     package init(mode: Mode, minInstances: Int, maxInstances: Int) {
-        self.mode = mode
+        self.init(metrics: [Metric(name: "signal", mode: mode)], minInstances: minInstances, maxInstances: maxInstances)
+    }
+
+    package init(metrics: [Metric], minInstances: Int, maxInstances: Int) {
+        precondition(!metrics.isEmpty, "a controller follows at least one signal")
+        self.metrics = metrics
         self.minInstances = minInstances
         self.maxInstances = maxInstances
     }
@@ -94,6 +136,8 @@ package struct ScalingState: Sendable, Equatable, Codable {
     /// When this controller first decided (milliseconds): until then, the current count is
     /// recorded as a recommendation, as the HPA does, so a fresh start never scales straight down.
     package var since: Int64?
+    /// Since when every signal has been at or below its activation (scale to zero).
+    package var idleSince: Int64?
 
     package init() {}
 
@@ -123,13 +167,16 @@ package struct ScalingController: Sendable {
 
     package init(policy: ScalingPolicy) { self.policy = policy }
 
-    func clamp(_ value: Int) -> Int { min(max(value, policy.minInstances), policy.maxInstances) }
-
     /// - Parameters:
     ///   - signal: the signal's value this tick, or nil when it is missing.
     ///   - current: the platform's current count (read just before deciding).
     ///   - now: milliseconds since the epoch.
-    package func decide(signal: Double?, current reported: Int, now: Int64, state: inout ScalingState) -> ScalingDecision {
+    package func decide(signal: Double?, current: Int, now: Int64, state: inout ScalingState) -> ScalingDecision {
+        decide(signals: [signal], current: current, now: now, state: &state)
+    }
+
+    /// - Parameter signals: one value per `policy.metrics`, nil where missing this tick.
+    package func decide(signals: [Double?], current reported: Int, now: Int64, state: inout ScalingState) -> ScalingDecision {
         // The platform's count is remote data: an absurd one must not overflow the arithmetic.
         let current = min(max(reported, 0), Self.largestCount)
         if state.since == nil {
@@ -141,40 +188,83 @@ package struct ScalingController: Sendable {
         let longestPeriod = (policy.scaleUp.rules + policy.scaleDown.rules).map(\.period).max() ?? 0
         state.changes.removeAll { $0.time <= now - longestPeriod }
 
-        guard let signal, signal.isFinite else {
-            switch policy.onMissing {
-            case .hold:
-                return ScalingDecision(current: current, recommended: nil, desired: current, action: .missing, reason: "signal missing: holding \(current) instance(s)")
-            case .instances(let safe):
-                let desired = max(clamp(safe), 1)
-                return ScalingDecision(current: current, recommended: nil, desired: desired, action: .missing, reason: "signal missing: using the safe count \(desired)")
-            }
+        // The lowest count this tick: min_instances, raised by any scheduled floor.
+        var lowest = policy.minInstances
+        var scheduled = 0
+        var notes: [String] = []
+        if let floor = scheduledFloor(at: now), floor.min > lowest {
+            lowest = min(floor.min, policy.maxInstances)
+            scheduled = lowest
+            notes.append(floor.why)
+        }
+        func bounded(_ value: Int, atLeast low: Int) -> Int { min(max(value, low), policy.maxInstances) }
+        func decision(_ recommended: Int?, _ desired: Int, _ action: ScalingDecision.Action?, _ parts: [String]) -> ScalingDecision {
+            let action = action ?? (desired > current ? .up : desired < current ? .down : .hold)
+            return ScalingDecision(current: current, recommended: recommended, desired: desired, action: action, reason: (parts + notes).joined(separator: "; "))
         }
 
-        let load = max(signal, 0)
-        let exact: Double
-        let ratio: Double?
-        switch policy.mode {
-        case .perInstance(let target):
-            exact = load / target
-            ratio = current > 0 ? exact / Double(current) : nil
-        case .ratio(let target):
-            ratio = load / target
-            exact = Double(max(current, 1)) * load / target
+        // One recommendation per signal that has a value.
+        var recommendations: [Int] = []
+        var parts: [String] = []
+        var missing: [String] = []
+        var active = false
+        for (index, metric) in policy.metrics.enumerated() {
+            let named = policy.metrics.count > 1 ? "\(metric.name): " : ""
+            guard index < signals.count, let value = signals[index], value.isFinite else {
+                missing.append(metric.name)
+                if policy.metrics.count > 1 { parts.append("\(named)missing") }
+                continue
+            }
+            if value > metric.activation { active = true }
+            let (recommendation, why) = recommend(metric.mode, value, current: current)
+            recommendations.append(recommendation)
+            parts.append(named + why)
         }
-        var recommendation: Int
-        var why: String
-        if let ratio, abs(ratio - 1) <= policy.tolerance {
-            recommendation = current
-            why = "within the \(Int(policy.tolerance * 100)) % tolerance"
+
+        guard let largest = recommendations.max() else {
+            // Never scale because data is missing, and never towards zero.
+            state.idleSince = nil
+            switch policy.onMissing {
+            case .hold:
+                // Exactly the current count; a schedule needs no data, so its floor still applies.
+                return decision(nil, max(current, scheduled), .missing, ["signal missing: holding \(current) instance(s)"])
+            case .instances(let safe):
+                let desired = bounded(safe, atLeast: max(lowest, 1))
+                return decision(nil, desired, .missing, ["signal missing: using the safe count \(desired)"])
+            }
+        }
+        if policy.metrics.count > 1 { parts.append("the largest is \(largest)") }
+
+        // Scale to zero, as KEDA: at zero, stay there until a signal passes its activation;
+        // above zero, go to zero only after `idleBeforeZero` with every signal at or below it.
+        if policy.minInstances == 0, lowest == 0 {
+            if active || !missing.isEmpty {
+                state.idleSince = nil
+            } else if current == 0 {
+                return decision(0, 0, nil, parts + ["inactive (every signal at or below its activation): stays at 0"])
+            } else {
+                let since = state.idleSince ?? now
+                state.idleSince = since
+                let idle = now - since
+                if idle >= policy.idleBeforeZero {
+                    return decision(0, 0, nil, parts + ["inactive for \(idle / 1000) s (idle_before_zero \(policy.idleBeforeZero / 1000) s): scaling to zero"])
+                }
+                notes.append("inactive for \(idle / 1000) s of the \(policy.idleBeforeZero / 1000) s before zero")
+            }
         } else {
-            // The epsilon keeps 10.000000000002 from becoming 11.
-            recommendation = Self.ceiling(exact - 1e-9)
-            why = "ceil(\(Self.format(exact))) = \(recommendation)"
+            state.idleSince = nil
         }
-        let bounded = clamp(recommendation)
-        if bounded != recommendation { why += ", bounded to \(bounded)" }
-        recommendation = bounded
+        // Above zero the HPA rules apply, at least 1 (zero only through the idle rule).
+        lowest = max(lowest, 1)
+
+        // The HPA's rule for several metrics: when some are missing and the others would scale
+        // down, scaling is skipped; scaling up still happens.
+        if !missing.isEmpty, largest < current {
+            return decision(nil, max(current, scheduled), .missing, parts + ["\(missing.joined(separator: ", ")) missing and the others would scale down: holding \(current)"])
+        }
+
+        let recommendation = bounded(largest, atLeast: lowest)
+        if recommendation != largest { parts.append("bounded to \(recommendation)") }
         state.recommendations.append(ScalingState.Entry(time: now, value: recommendation))
 
         // Stabilization: up to the lowest recommendation of the up window, down to the highest
@@ -188,7 +278,7 @@ package struct ScalingController: Sendable {
         if desired < upward { desired = upward }
         if desired > downward { desired = downward }
         if desired != recommendation, desired == current {
-            why += recommendation > current ? "; held by the scale-up stabilization window" : "; held by the scale-down stabilization window (\(policy.scaleDown.stabilization / 1000) s)"
+            parts.append(recommendation > current ? "held by the scale-up stabilization window" : "held by the scale-down stabilization window (\(policy.scaleDown.stabilization / 1000) s)")
         }
 
         // Rate limits per period.
@@ -196,18 +286,50 @@ package struct ScalingController: Sendable {
             let limit = upLimit(current: current, now: now, state: state)
             if desired > limit {
                 desired = limit
-                why += "; scale-up limited to \(limit) by the rate rules"
+                parts.append("scale-up limited to \(limit) by the rate rules")
             }
         } else if desired < current {
             let limit = downLimit(current: current, now: now, state: state)
             if desired < limit {
                 desired = limit
-                why += "; scale-down limited to \(limit) by the rate rules"
+                parts.append("scale-down limited to \(limit) by the rate rules")
             }
         }
-        desired = clamp(desired)
-        let action: ScalingDecision.Action = desired > current ? .up : desired < current ? .down : .hold
-        return ScalingDecision(current: current, recommended: recommendation, desired: desired, action: action, reason: why)
+        // A floor (min_instances, a schedule) is a bound, not a rate: it applies at once.
+        return decision(recommendation, bounded(desired, atLeast: lowest), nil, parts)
+    }
+
+    /// One signal's recommendation before bounds, windows and rate rules.
+    func recommend(_ mode: ScalingPolicy.Mode, _ signal: Double, current: Int) -> (Int, String) {
+        let load = max(signal, 0)
+        let exact: Double
+        let ratio: Double?
+        switch mode {
+        case .perInstance(let target):
+            exact = load / target
+            ratio = current > 0 ? exact / Double(current) : nil
+        case .ratio(let target):
+            ratio = load / target
+            exact = Double(max(current, 1)) * load / target
+        }
+        if let ratio, abs(ratio - 1) <= policy.tolerance {
+            return (current, "within the \(Int(policy.tolerance * 100)) % tolerance")
+        }
+        // The epsilon keeps 10.000000000002 from becoming 11.
+        let recommendation = Self.ceiling(exact - 1e-9)
+        return (recommendation, "ceil(\(Self.format(exact))) = \(recommendation)")
+    }
+
+    /// The highest scheduled floor in force at `now`, and why.
+    func scheduledFloor(at now: Int64) -> (min: Int, why: String)? {
+        var best: (min: Int, why: String)?
+        let seconds = now >= 0 ? now / 1000 : (now - 999) / 1000
+        for floor in policy.floors where floor.min > (best?.min ?? 0) {
+            guard let fired = floor.schedule.latestFiring(atOrBefore: seconds, within: floor.duration / 1000) else { continue }
+            let until = UTCTimestamp.format(milliseconds: fired * 1000 + floor.duration)
+            best = (floor.min, "schedule `\(floor.schedule)` holds at least \(floor.min) until \(until)")
+        }
+        return best
     }
 
     func upLimit(current: Int, now: Int64, state: ScalingState) -> Int {

@@ -128,4 +128,44 @@ struct HPADocumentedExamplesTests {
         let down = simulate(policy, Array(repeating: 0, count: 22), start: 40)
         #expect(down[19] == 40 && down[20] == 2, "\(down)")
     }
+
+    /// "Algorithm details" and "Scaling on multiple metrics": "this calculation is done for each
+    /// metric, and then the largest of the desired replica counts is chosen. If any of these
+    /// metrics cannot be converted into a desired replica count … and a scale down is suggested
+    /// by the metrics which can be fetched, scaling is skipped. This means that the HPA is still
+    /// capable of scaling up if one or more metrics give a desiredReplicas greater than the
+    /// current value."
+    @Test("multiple metrics: the largest desire wins; with one missing, up still happens and down is skipped")
+    func multipleMetrics() {
+        var policy = ScalingPolicy(
+            metrics: [
+                .init(name: "Jobs", mode: .perInstance(target: 5)), .init(name: "Util", mode: .ratio(target: 0.5)),
+            ],
+            minInstances: 1,
+            maxInstances: 100
+        )
+        policy.scaleDown.stabilization = 0
+        let controller = ScalingController(policy: policy)
+        var state = ScalingState()
+        // Jobs wants ceil(40 / 5) = 8, Util wants ceil(4 × 0.75 / 0.5) = 6: 8.
+        let both = controller.decide(signals: [40, 0.75], current: 4, now: 0, state: &state)
+        #expect(
+            both.desired == 8 && both.reason.contains("Jobs: ceil(8) = 8") && both.reason.contains("Util: ceil(6) = 6")
+                && both.reason.contains("largest is 8"),
+            "\(both.reason)"
+        )
+        state = ScalingState()
+        #expect(
+            controller.decide(signals: [nil, 1.0], current: 4, now: 0, state: &state).desired == 8,
+            "Util alone wants 8: up"
+        )
+        state = ScalingState()
+        let skipped = controller.decide(signals: [nil, 0.25], current: 4, now: 0, state: &state)
+        #expect(
+            skipped.desired == 4 && skipped.action == .missing && skipped.reason.contains("Jobs missing"),
+            "\(skipped.reason)"
+        )
+        state = ScalingState()
+        #expect(controller.decide(signals: [nil, nil], current: 4, now: 0, state: &state).action == .missing)
+    }
 }
