@@ -266,9 +266,14 @@ package enum Assembly {
     }
 
     static func scalingPolicy(_ config: CloudRunSinkConfig) -> ScalingPolicy {
-        let mode: ScalingPolicy.Mode = config.targetRatio.map { .ratio(target: $0) } ?? .perInstance(target: config.targetPerInstance ?? 1)
-        var policy = ScalingPolicy(mode: mode, minInstances: config.minInstances, maxInstances: config.maxInstances)
+        let metrics = config.drivers.map { driver in
+            ScalingPolicy.Metric(
+                name: driver.signal, mode: driver.targetRatio.map { .ratio(target: $0) } ?? .perInstance(target: driver.targetPerInstance ?? 1), activation: driver.activation)
+        }
+        var policy = ScalingPolicy(metrics: metrics, minInstances: config.minInstances, maxInstances: config.maxInstances)
         policy.tolerance = config.tolerance
+        policy.idleBeforeZero = Int64(config.idleBeforeZero.components.seconds) * 1000
+        policy.floors = config.floors.map { ScalingPolicy.Floor(schedule: $0.cron, min: $0.min, durationSeconds: $0.duration.components.seconds) }
         func behavior(_ config: ScalingBehaviorConfig) -> ScalingPolicy.Behavior {
             ScalingPolicy.Behavior(
                 stabilizationSeconds: config.stabilization.components.seconds,
@@ -287,7 +292,7 @@ package enum Assembly {
             if let pool = config.workerPool { .workerPool(pool) } else if config.serviceScaling == .min_instances {
                 .serviceMinInstances(config.service ?? "")
             } else { .serviceManual(config.service ?? "") }
-        var settings = CloudRunSink.Settings(project: config.project, region: config.region, target: target, signal: config.signal, policy: scalingPolicy(config))
+        var settings = CloudRunSink.Settings(project: config.project, region: config.region, target: target, policy: scalingPolicy(config))
         settings.name = config.name
         settings.dryRun = config.dryRun
         if let endpoint = config.endpoint { settings.endpoint = endpoint }

@@ -21,18 +21,21 @@ package enum Lints {
 
         // 1. A signal that cannot exceed 1 with a per-instance target caps the replica count.
         for sink in config.sinks {
-            guard case .cloudRun(let run) = sink, let target = run.targetPerInstance, let signal = byName[run.signal] else { continue }
+            guard case .cloudRun(let run) = sink else { continue }
+            for driver in run.drivers {
+            guard let target = driver.targetPerInstance, let signal = byName[driver.signal] else { continue }
             let ceiling = signal.max.map { min($0, 1) } ?? (isRatio(signal.query.expression) ? 1 : nil)
             if let ceiling, ceiling <= 1 {
                 let cap = Int(saturating: (ceiling * (1 + max(signal.buffer, 0)) / target - 1e-9).rounded(.up))
                 if cap < run.maxInstances {
                     warnings.append(
                         Warning(
-                            location: run.location, code: "ratio_per_instance",
+                            location: driver.location, code: "ratio_per_instance",
                             message: "signal \(signal.name) is a ratio (at most \(ValueFormat.prometheus(ceiling))), so ceil(\(signal.name) / \(ValueFormat.prometheus(target))) can never exceed \(cap) instance(s), whatever max_instances (\(run.maxInstances)) says; use target_ratio: \(ValueFormat.prometheus(target)) (desired = ceil(current × \(signal.name) / \(ValueFormat.prometheus(target))))"
                         )
                     )
                 }
+            }
             }
         }
         for signal in signals {

@@ -60,8 +60,17 @@ package enum CheckReport {
                 out += "  \(google.name)  google_monitoring, project \(google.project), types \(google.metricPrefix)<signal>, resource \(google.resourceType) {\(resource)}, at most one point per series every \(DurationParser.format(google.minInterval)), credentials: \(googleCredentials(google.credentials))\n"
             case .cloudRun(let run):
                 let target = run.workerPool.map { "worker pool \($0)" } ?? "service \(run.service ?? "") (\(run.serviceScaling.rawValue))"
-                let formula = run.targetRatio.map { "ceil(current × \(run.signal) / \(ValueFormat.prometheus($0)))" } ?? "ceil(\(run.signal) / \(ValueFormat.prometheus(run.targetPerInstance ?? 1)))"
-                out += "  \(run.name)  cloud_run, \(target) in \(run.project)/\(run.region): \(formula) instances within [\(run.minInstances), \(run.maxInstances)], tolerance \(ValueFormat.prometheus(run.tolerance)), scale-down stabilization \(DurationParser.format(run.scaleDown.stabilization)), missing signal: \(run.onMissing.map { "\($0) instance(s)" } ?? "hold")\(run.dryRun ? ", DRY RUN" : ""), credentials: \(googleCredentials(run.credentials))\n"
+                let formulas = run.drivers.map { driver in
+                    driver.targetRatio.map { "ceil(current × \(driver.signal) / \(ValueFormat.prometheus($0)))" } ?? "ceil(\(driver.signal) / \(ValueFormat.prometheus(driver.targetPerInstance ?? 1)))"
+                }
+                let formula = formulas.count == 1 ? formulas[0] : "the largest of " + formulas.joined(separator: ", ")
+                var extras = ""
+                if run.minInstances == 0 {
+                    let activations = run.drivers.map { "\($0.signal) > \(ValueFormat.prometheus($0.activation))" }.joined(separator: " or ")
+                    extras += ", scale to zero after \(DurationParser.format(run.idleBeforeZero)) with no signal active (active: \(activations))"
+                }
+                for floor in run.floors { extras += ", at least \(floor.min) for \(DurationParser.format(floor.duration)) from `\(floor.cron)` (UTC)" }
+                out += "  \(run.name)  cloud_run, \(target) in \(run.project)/\(run.region): \(formula) instances within [\(run.minInstances), \(run.maxInstances)]\(extras), tolerance \(ValueFormat.prometheus(run.tolerance)), scale-down stabilization \(DurationParser.format(run.scaleDown.stabilization)), missing signal: \(run.onMissing.map { "\($0) instance(s)" } ?? "hold")\(run.dryRun ? ", DRY RUN" : ""), credentials: \(googleCredentials(run.credentials))\n"
             case .azureMonitor(let azure):
                 var identity = azure.credential.rawValue.replacing("_", with: " ")
                 if azure.credential == .auto { identity = "environment, workload identity, then managed identity" }

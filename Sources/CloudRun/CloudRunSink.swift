@@ -60,8 +60,7 @@ package struct CloudRunSink: MetricSink {
         package var project: String
         package var region: String
         package var target: Target
-        /// The signal that drives the count.
-        package var signal: String
+        /// The signals that drive the count: `policy.metrics`, by name.
         package var policy: ScalingPolicy
         /// Log the decision, change nothing.
         package var dryRun = false
@@ -71,11 +70,10 @@ package struct CloudRunSink: MetricSink {
         /// Where the controller's windows persist between runs (`state_dir/scaling/<name>.json`).
         package var statePath: String? = nil
 
-        package init(project: String, region: String, target: Target, signal: String, policy: ScalingPolicy) {
+        package init(project: String, region: String, target: Target, policy: ScalingPolicy) {
             self.project = project
             self.region = region
             self.target = target
-            self.signal = signal
             self.policy = policy
         }
 
@@ -108,8 +106,8 @@ package struct CloudRunSink: MetricSink {
             state = loaded
         }
 
-        func decide(_ controller: ScalingController, signal: Double?, current: Int, now: Int64) -> ScalingDecision {
-            let decision = controller.decide(signal: signal, current: current, now: now, state: &state)
+        func decide(_ controller: ScalingController, signals: [Double?], current: Int, now: Int64) -> ScalingDecision {
+            let decision = controller.decide(signals: signals, current: current, now: now, state: &state)
             save()
             return decision
         }
@@ -148,34 +146,41 @@ package struct CloudRunSink: MetricSink {
         memory = Memory(path: settings.statePath, logger: logger)
     }
 
-    /// The driving signal's value: nil when this tick did not publish it; the largest when
-    /// it has several series.
-    func signalValue(_ publication: Publication) -> Double? {
-        publication.points.filter { $0.signal == settings.signal && $0.value.isFinite }.map(\.value).max()
+    /// Each driving signal's value: nil when this tick did not publish it; the largest when it
+    /// has several series.
+    func signalValues(_ publication: Publication) -> [Double?] {
+        settings.policy.metrics.map { metric in
+            publication.points.filter { $0.signal == metric.name && $0.value.isFinite }.map(\.value).max()
+        }
+    }
+
+    func describeValues(_ values: [Double?]) -> String {
+        zip(settings.policy.metrics, values).map { "\($0.name) = \($1.map(ValueFormat.prometheus) ?? "missing")" }.joined(separator: ", ")
     }
 
     package func describe(_ publication: Publication) -> String {
-        let value = signalValue(publication)
+        let values = signalValues(publication)
         var state = ScalingState()
-        let assumed = ScalingController(policy: settings.policy).decide(signal: value, current: settings.policy.minInstances, now: 0, state: &state)
+        let now = Int64(now().timeIntervalSince1970 * 1000)
+        let assumed = ScalingController(policy: settings.policy).decide(signals: values, current: settings.policy.minInstances, now: now, state: &state)
         let recommendation = assumed.recommended.map { "recommends \($0) instance(s) (\(assumed.reason))" } ?? assumed.reason
         return """
               GET \(settings.resourceURL) for the current count, then PATCH ?updateMask=\(settings.target.updateMask) if it changes\(settings.dryRun ? " (dry run: decision logged only)" : "")
-              signal \(settings.signal) = \(value.map(ValueFormat.prometheus) ?? "missing"): \(recommendation); min \(settings.policy.minInstances), max \(settings.policy.maxInstances), then stabilization and rate rules against the current count
+              \(describeValues(values)): \(recommendation); min \(settings.policy.minInstances), max \(settings.policy.maxInstances), then stabilization and rate rules against the current count
             """
     }
 
     package func publish(_ publication: Publication) async throws(SinkError) {
-        let value = signalValue(publication)
+        let values = signalValues(publication)
         let resource = try await read()
         let current = resource.count
         let time = Int64(now().timeIntervalSince1970 * 1000)
-        let decision = await memory.decide(ScalingController(policy: settings.policy), signal: value, current: current, now: time)
+        let decision = await memory.decide(ScalingController(policy: settings.policy), signals: values, current: current, now: time)
         Gauge(label: "scalebridge_scaling_current_instances", dimensions: [("sink", name)]).record(current)
         Gauge(label: "scalebridge_scaling_desired_instances", dimensions: [("sink", name)]).record(decision.desired)
         Counter(label: "scalebridge_scaling_decisions_total", dimensions: [("sink", name), ("action", decision.action.rawValue)]).increment()
         let metadata: Logger.Metadata = [
-            "sink": "\(name)", "resource": "\(settings.target.resourceName)", "signal": "\(value.map(ValueFormat.prometheus) ?? "missing")",
+            "sink": "\(name)", "resource": "\(settings.target.resourceName)", "signal": "\(describeValues(values))",
             "current": "\(current)", "desired": "\(decision.desired)", "reason": "\(decision.reason)",
         ]
         guard decision.changes else {

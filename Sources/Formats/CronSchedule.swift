@@ -118,4 +118,68 @@ package struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         }
         return nil
     }
+
+    // MARK: Written for other schedulers (autoscaler rules)
+
+    /// The five fields, normalised (`1-5` for `MON-FRI`, `*` for every value).
+    package var normalized: String {
+        [
+            Self.render(minutes, 0...59), Self.render(hours, 0...23), Self.render(daysOfMonth, 1...31),
+            Self.render(months, 1...12),
+            Self.render(daysOfWeek & 0x7F, 0...6),
+        ].joined(separator: " ")
+    }
+
+    /// The schedule `minutes` later (the end of a floor), for schedulers that take a start and an
+    /// end: nil unless the start is one fixed time of day and the end falls on the same day or,
+    /// for schedules that restrict no day of the month or month, on the next.
+    package func shifted(byMinutes offset: Int) -> String? {
+        guard minutes.nonzeroBitCount == 1, hours.nonzeroBitCount == 1, offset > 0, offset < 1440 else { return nil }
+        let start = hours.trailingZeroBitCount * 60 + minutes.trailingZeroBitCount
+        let end = start + offset
+        var week = daysOfWeek & 0x7F
+        if end >= 1440 {
+            guard daysOfMonth == Self.all(1...31), months == Self.all(1...12) else { return nil }
+            week = ((week << 1) | (week >> 6)) & 0x7F
+        }
+        let (hour, minute) = (end % 1440 / 60, end % 60)
+        return
+            "\(minute) \(hour) \(Self.render(daysOfMonth, 1...31)) \(Self.render(months, 1...12)) \(Self.render(week, 0...6))"
+    }
+
+    /// `cron(…)` for AWS (EventBridge, Application Auto Scaling): six fields with a year, `?` in
+    /// one day field, day names for the week (AWS numbers Sunday 1). Nil when both day fields are
+    /// restricted, which AWS cannot say.
+    package var awsExpression: String? {
+        let byMonth = daysOfMonth != Self.all(1...31), byWeek = daysOfWeek & 0x7F != Self.all(0...6)
+        if byMonth && byWeek { return nil }
+        let week = byWeek ? Self.render(daysOfWeek & 0x7F, 0...6, names: Self.dayNames) : "?"
+        let month = byWeek ? "?" : Self.render(daysOfMonth, 1...31)
+        return
+            "cron(\(Self.render(minutes, 0...59)) \(Self.render(hours, 0...23)) \(month) \(Self.render(months, 1...12)) \(week) *)"
+    }
+
+    static func all(_ range: ClosedRange<Int>) -> UInt64 { range.reduce(0) { $0 | 1 << UInt64($1) } }
+
+    /// Bits as cron text: `*`, or runs as `a-b` and single values joined by commas.
+    static func render(_ bits: UInt64, _ range: ClosedRange<Int>, names: [String] = []) -> String {
+        if bits & all(range) == all(range) { return "*" }
+        func name(_ value: Int) -> String { names.isEmpty ? String(value) : names[value] }
+        var parts: [String] = []
+        var value = range.lowerBound
+        while value <= range.upperBound {
+            guard bits & (1 << UInt64(value)) != 0 else {
+                value += 1
+                continue
+            }
+            var last = value
+            while last + 1 <= range.upperBound, bits & (1 << UInt64(last + 1)) != 0 { last += 1 }
+            parts.append(
+                last == value
+                    ? name(value) : last == value + 1 ? "\(name(value)),\(name(last))" : "\(name(value))-\(name(last))"
+            )
+            value = last + 1
+        }
+        return parts.joined(separator: ",")
+    }
 }

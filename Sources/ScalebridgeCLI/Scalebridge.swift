@@ -462,7 +462,12 @@ struct RuleCommand: AsyncParsableCommand {
     @Option(help: "Fewest instances.") var min = 1
     @Option(help: "Most instances.") var max = 10
     @ArgumentParser.Flag(help: "ecs: print the policy as a Terraform aws_appautoscaling_policy instead of JSON.") var terraform = false
-    @Argument(help: "The signal.") var signal: String
+    @Option(help: "Scale to zero (with --min 0): how long every signal stays at or below its activation before zero (keda's cooldownPeriod, cloud-run's idle_before_zero).")
+    var idleBeforeZero: String?
+    @Option(help: "A scheduled minimum, 'CRON;MIN;DURATION' in UTC, e.g. '0 8 * * 1-5;10;10h'. Repeatable.")
+    var floor: [String] = []
+    @Argument(help: "The signals, each NAME[=TARGET[:ACTIVATION]]: the value one instance carries (default --target) and, with --min 0, the value that wakes it from zero.")
+    var signals: [String]
 
     func run() async throws {
         guard let chosen = Rules.Platform(rawValue: platform) else {
@@ -479,8 +484,42 @@ struct RuleCommand: AsyncParsableCommand {
         options.minReplicas = min
         options.maxReplicas = max
         options.terraform = terraform
+        func usage(_ message: String) -> ExitCode {
+            OutputFile.standardError(message + "\n")
+            return ExitCode(ExitCodes.usage)
+        }
+        if let idleBeforeZero {
+            guard let idle = DurationParser.parse(idleBeforeZero) else { throw usage("--idle-before-zero: `\(idleBeforeZero)` is not a duration such as 5m") }
+            options.idleBeforeZero = idle
+        }
+        for text in floor {
+            let parts = text.split(separator: ";").map { String($0).trimmingWhitespace() }
+            guard parts.count == 3, let count = Int(parts[1]), count >= 1, let duration = DurationParser.parse(parts[2]) else {
+                throw usage("--floor: `\(text)` is not 'CRON;MIN;DURATION', e.g. '0 8 * * 1-5;10;10h'")
+            }
+            do throws(CronSchedule.ParseError) {
+                options.floors.append(Rules.Floor(cron: try CronSchedule(parts[0]), min: count, duration: duration))
+            } catch {
+                throw usage("--floor: \(error.description)")
+            }
+        }
+        var targets: [Rules.Target] = []
+        for text in signals {
+            let (name, rest) = text.firstIndex(of: "=").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) } ?? (text, "")
+            var target = Rules.Target(signal: name, value: self.target)
+            if !rest.isEmpty {
+                let numbers = rest.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
+                guard numbers.count <= 2, let value = numbers[0], value > 0 else { throw usage("`\(text)`: give NAME=TARGET or NAME=TARGET:ACTIVATION with numbers, TARGET > 0") }
+                target.value = value
+                if numbers.count == 2 {
+                    guard let activation = numbers[1], activation >= 0 else { throw usage("`\(text)`: the activation must be a number ≥ 0") }
+                    target.activation = activation
+                }
+            }
+            targets.append(target)
+        }
         do {
-            print(try Rules.render(config, signal: signal, for: chosen, options: options), terminator: "")
+            print(try Rules.render(config, targets: targets, for: chosen, options: options), terminator: "")
         } catch {
             OutputFile.standardError("\(error)\n")
             throw ExitCode(ExitCodes.invalidConfig)

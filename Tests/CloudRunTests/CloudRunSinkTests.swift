@@ -74,8 +74,8 @@ final class FakeCloudRun: Sendable {
 
 func runSink(_ server: FakeHTTPServer, target: CloudRunSink.Target = .workerPool("queue-worker"), dryRun: Bool = false, statePath: String? = nil, minInstances: Int = 1) -> CloudRunSink {
     var settings = CloudRunSink.Settings(
-        project: "p", region: "europe-west1", target: target, signal: "WorkersRequired",
-        policy: ScalingPolicy(mode: .perInstance(target: 1), minInstances: minInstances, maxInstances: 20)
+        project: "p", region: "europe-west1", target: target,
+        policy: ScalingPolicy(metrics: [.init(name: "WorkersRequired", mode: .perInstance(target: 1))], minInstances: minInstances, maxInstances: 20)
     )
     settings.endpoint = server.baseURL
     settings.dryRun = dryRun

@@ -127,4 +127,55 @@ extension CLITests {
             #expect(fake.instances.withLock { $0 } == 2)
         }
     }
+
+    @Test("cloud_run with two signals, scale to zero and a schedule floor: 0 stays 0 below the activation, wakes to the largest desire, a floor lifts it; explain names each")
+    func cloudRunControllerFeatures() async throws {
+        let fake = GoogleFake()
+        fake.instances.withLock { $0 = 0 }
+        try await withFakeServer(handler: fake.handler) { server in
+            let page = try temporaryFile("runner.prom", "jobs_waiting 2\nrunner_busy_ratio 0\n")
+            func config(floors: String) throws -> String {
+                try temporaryFile("zero.yaml", """
+                    targets: [{name: runner, url: "file://\(page)"}]
+                    signals:
+                      - {name: Jobs, expr: "sum(jobs_waiting)"}
+                      - {name: Busy, expr: "max(runner_busy_ratio)"}
+                    sinks:
+                      - type: cloud_run
+                        project: my-project
+                        region: europe-west1
+                        worker_pool: queue-worker
+                        signals:
+                          - {signal: Jobs, target_per_instance: 5, activation: 2}
+                          - {signal: Busy, target_ratio: 0.5}
+                        min_instances: 0
+                        max_instances: 10
+                        \(floors)
+                        endpoint: "\(server.baseURL)"
+                    """)
+            }
+            let environment = ["GCE_METADATA_HOST": "127.0.0.1:\(server.port)", "GOOGLE_APPLICATION_CREDENTIALS": ""]
+            let quiet = try config(floors: "")
+            let asleep = try await scalebridge(["once", "--config", quiet], environment: environment)
+            #expect(asleep.status == 0, "\(asleep.stderr)")
+            #expect(!server.requests.contains { $0.method == "PATCH" }, "2 jobs is not above the activation: 0 stays 0")
+            #expect(fake.instances.withLock { $0 } == 0)
+
+            try Data("jobs_waiting 12\nrunner_busy_ratio 0\n".utf8).write(to: URL(fileURLWithPath: page))
+            let explain = try await scalebridge(["explain", "--config", quiet], environment: environment)
+            #expect(explain.stdout.contains("Jobs = 12, Busy = 0") && explain.stdout.contains("Jobs: ceil(2.4) = 3") && explain.stdout.contains("the largest is 3"), "\(explain.stdout)")
+            let check = try await scalebridge(["check", "--config", quiet], environment: environment)
+            #expect(check.stdout.contains("the largest of ceil(Jobs / 5), ceil(current × Busy / 0.5)") && check.stdout.contains("scale to zero after 5m"), "\(check.stdout)")
+            let awake = try await scalebridge(["once", "--config", quiet], environment: environment)
+            #expect(awake.status == 0, "\(awake.stderr)")
+            #expect(fake.instances.withLock { $0 } == 3, "\(awake.stderr)")
+
+            // A floor in force every minute of every day lifts the count at once, whatever the load.
+            let floored = try config(floors: "floors: [{cron: \"* * * * *\", min: 7, duration: 1m}]")
+            let lifted = try await scalebridge(["once", "--config", floored], environment: environment)
+            #expect(lifted.status == 0, "\(lifted.stderr)")
+            #expect(fake.instances.withLock { $0 } == 7)
+            #expect(lifted.stderr.contains("schedule `* * * * *` holds at least 7"), "\(lifted.stderr)")
+        }
+    }
 }

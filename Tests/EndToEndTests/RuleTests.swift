@@ -47,6 +47,16 @@ struct RuleTests {
         let path = try config("  - {type: cloudwatch, namespace: Membrane, region: eu-west-1, dimensions: {ServiceName: queued-worker, ClusterName: prod}}")
         let rule = try await cli.scalebridge(["rule", "--config", path, "--for", "ecs", "--terraform", "--target", "5", "InstantJobs"])
         #expect(rule.status == 0, "\(rule.stderr)")
+        try await terraformValidate(rule.stdout, mirror: mirror)
+        // Two signals and a floor: two policies and the floor's start and end actions.
+        let floors = try await cli.scalebridge(["rule", "--config", path, "--for", "ecs", "--terraform", "--floor", "0 22 * * 5;10;4h", "InstantJobs=5", "Utilisation=0.7"])
+        #expect(floors.status == 0, "\(floors.stderr)")
+        #expect(floors.stdout.components(separatedBy: "resource \"aws_appautoscaling_policy\"").count == 3)
+        #expect(floors.stdout.contains(#"schedule           = "cron(0 22 ? * FRI *)""#) && floors.stdout.contains(#"schedule           = "cron(0 2 ? * SAT *)""#), "\(floors.stdout)")
+        try await terraformValidate(floors.stdout, mirror: mirror)
+    }
+
+    func terraformValidate(_ hcl: String, mirror: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-rule-tf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -57,7 +67,7 @@ struct RuleTests {
               }
             }
 
-            """ + rule.stdout).utf8).write(to: directory.appendingPathComponent("main.tf"))
+            """ + hcl).utf8).write(to: directory.appendingPathComponent("main.tf"))
         let environment = ["CHECKPOINT_DISABLE": "1", "TF_DATA_DIR": directory.appendingPathComponent(".tf").path]
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
@@ -111,5 +121,78 @@ struct RuleTests {
         let merged = try String(contentsOfFile: try config("  - {type: stdout}"), encoding: .utf8).replacingOccurrences(of: "sinks:\n  - {type: stdout}", with: "") + "\n" + rule.stdout
         let check = try await cli.scalebridge(["check", "--config", try cli.temporaryFile("merged.yaml", merged)], environment: ["GOOGLE_CLOUD_PROJECT": "my-project", "CLOUD_RUN_REGION": "europe-west1"])
         #expect(check.status == 0 && !check.stderr.contains("warning ["), "\(check.stderr)\n\(merged)")
+    }
+
+    @Test("several signals, scale to zero and a floor: KEDA's CRD schema accepts the ScaledObject; triggers carry each activation and a cron trigger holds the floor")
+    func kedaControllerFeatures() async throws {
+        let rule = try await cli.scalebridge([
+            "rule", "--config", try config("  - {type: cloudwatch, namespace: Membrane, region: eu-west-1}"), "--for", "keda", "--workload", "queue-worker", "--min", "0",
+            "--idle-before-zero", "10m", "--floor", "0 8 * * MON-FRI;10;10h", "InstantJobs=5:2", "Utilisation=0.7",
+        ])
+        #expect(rule.status == 0, "\(rule.stderr)")
+        let file = try cli.temporaryFile("scaledobject.yaml", rule.stdout)
+        let check = try await python("""
+            import json, sys, yaml, jsonschema
+            document = yaml.safe_load(open(sys.argv[1]))
+            jsonschema.validate(document, json.load(open(sys.argv[2])))
+            spec = document["spec"]
+            print(spec["minReplicaCount"], spec["cooldownPeriod"])
+            for trigger in spec["triggers"]:
+                print(trigger["type"], json.dumps(trigger["metadata"], sort_keys=True))
+            """, [file, Fixtures.testData("keda/scaledobject.schema.json").path])
+        #expect(check.status == 0, "\(check.stderr)\n\(rule.stdout)")
+        let lines = check.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4 && lines[0] == "0 600", "\(check.stdout)")
+        #expect(lines[1].hasPrefix("aws-cloudwatch ") && lines[1].contains(#""activationTargetMetricValue": "2""#) && lines[1].contains(#""targetMetricValue": "5""#), "\(lines)")
+        #expect(lines[2].hasPrefix("aws-cloudwatch ") && !lines[2].contains("activation") && lines[2].contains(#""targetMetricValue": "0.7""#), "\(lines)")
+        #expect(lines[3] == #"cron {"desiredReplicas": "10", "end": "0 18 * * 1-5", "start": "0 8 * * 1-5", "timezone": "Etc/UTC"}"#, "\(lines)")
+    }
+
+    @Test("ecs with several signals and a floor: every PutScalingPolicy and PutScheduledAction passes botocore's validation")
+    func ecsControllerFeatures() async throws {
+        let path = try config("  - {type: cloudwatch, namespace: Membrane, region: eu-west-1}")
+        let rule = try await cli.scalebridge(["rule", "--config", path, "--for", "ecs", "--cluster", "prod", "--service", "runners", "--floor", "0 8 * * 1-5;10;10h", "InstantJobs=5", "Utilisation=0.7"])
+        #expect(rule.status == 0, "\(rule.stderr)")
+        let file = try cli.temporaryFile("calls.json", rule.stdout)
+        let check = try await python("""
+            import json, sys, botocore.session, botocore.validate
+            calls = json.load(open(sys.argv[1]))
+            model = botocore.session.get_session().get_service_model("application-autoscaling")
+            for operation, inputs in calls.items():
+                for params in inputs:
+                    botocore.validate.validate_parameters(params, model.operation_model(operation).input_shape)
+            print([p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] for p in calls["PutScalingPolicy"]])
+            print([(a["Schedule"], a["ScalableTargetAction"]["MinCapacity"]) for a in calls["PutScheduledAction"]])
+            """, [file])
+        #expect(check.status == 0, "\(check.stderr)\n\(rule.stdout)")
+        #expect(check.stdout == "[5, 0.7]\n[('cron(0 8 ? * MON-FRI *)', 10), ('cron(0 18 ? * MON-FRI *)', 1)]\n", "\(check.stdout)")
+    }
+
+    @Test("cloud-run with several signals, scale to zero and a floor: the sink block is a config check accepts and explains")
+    func cloudRunControllerFeatures() async throws {
+        let rule = try await cli.scalebridge([
+            "rule", "--config", try config("  - {type: stdout}"), "--for", "cloud-run", "--workload", "runners", "--min", "0", "--max", "20", "--idle-before-zero", "10m",
+            "--floor", "0 8 * * 1-5;4;10h", "InstantJobs=5:2", "Utilisation=0.7",
+        ])
+        #expect(rule.status == 0, "\(rule.stderr)")
+        let merged = try String(contentsOfFile: try config("  - {type: stdout}"), encoding: .utf8).replacingOccurrences(of: "sinks:\n  - {type: stdout}", with: "") + "\n" + rule.stdout
+        let check = try await cli.scalebridge(["check", "--config", try cli.temporaryFile("merged.yaml", merged)], environment: ["GOOGLE_CLOUD_PROJECT": "my-project", "CLOUD_RUN_REGION": "europe-west1"])
+        #expect(check.status == 0 && !check.stderr.contains("warning ["), "\(check.stderr)\n\(merged)")
+        #expect(check.stdout.contains("the largest of ceil(InstantJobs / 5), ceil(current × Utilisation / 0.7)") && check.stdout.contains("scale to zero after 10m") && check.stdout.contains("at least 4 for 10h from `0 8 * * 1-5`"), "\(check.stdout)")
+    }
+
+    @Test("what a platform cannot express is refused with the reason", arguments: [
+        (["--for", "keda", "InstantJobs=5:2"], "add --min 0"),
+        (["--for", "ecs", "--min", "0", "InstantJobs=5:2"], "no activation threshold"),
+        (["--for", "aca", "--min", "0", "--idle-before-zero", "10m", "InstantJobs"], "Container Apps sets the cooldown"),
+        (["--for", "keda", "--floor", "*/15 8 * * *;3;1h", "InstantJobs"], "one time of day"),
+        (["--for", "ecs", "--floor", "0 8 1 * 1;3;1h", "InstantJobs"], "AWS cron cannot say"),
+        (["--for", "keda", "--floor", "0 8 * *;3;1h", "InstantJobs"], "needs 5"),
+        (["--for", "keda", "InstantJobs=0"], "TARGET > 0"),
+    ])
+    func refused(_ arguments: [String], _ reason: String) async throws {
+        let path = try config("  - {type: cloudwatch, namespace: Membrane, region: eu-west-1}")
+        let rule = try await cli.scalebridge(["rule", "--config", path] + arguments)
+        #expect(rule.status != 0 && rule.stderr.contains(reason), "\(rule.stderr)")
     }
 }

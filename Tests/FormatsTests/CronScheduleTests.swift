@@ -72,4 +72,23 @@ struct CronScheduleTests {
             "\(error)".contains(mentions)
         }
     }
+
+    @Test("written for other schedulers: normalised, shifted to a floor's end, and as AWS cron")
+    func rendered() throws {
+        let weekdays = try CronSchedule("0 8 * * MON-FRI")
+        #expect(weekdays.normalized == "0 8 * * 1-5")
+        #expect(weekdays.shifted(byMinutes: 600) == "0 18 * * 1-5")
+        #expect(weekdays.awsExpression == "cron(0 8 ? * MON-FRI *)")
+        // Past midnight the days move with it: Friday 22:00 + 4 h is Saturday 02:00.
+        #expect(try CronSchedule("0 22 * * 5,6").shifted(byMinutes: 240) == "0 2 * * 0,6")
+        #expect(try CronSchedule("30 23 * * *").shifted(byMinutes: 60) == "30 0 * * *")
+        #expect(try CronSchedule("0 22 1 * *").shifted(byMinutes: 240) == nil, "the 1st + 1 day is not a cron day")
+        #expect(try CronSchedule("*/15 8 * * *").shifted(byMinutes: 60) == nil, "not one time of day")
+        #expect(try CronSchedule("0 0 1 1 *").awsExpression == "cron(0 0 1 1 ? *)")
+        #expect(
+            try CronSchedule("0 0 1 * 1").awsExpression == nil,
+            "both day fields: either matches, AWS cannot say it"
+        )
+        #expect(try CronSchedule("@weekly").awsExpression == "cron(0 0 ? * SUN *)")
+    }
 }

@@ -1,3 +1,4 @@
+import Formats
 import YAML
 
 extension ConfigLoader {
@@ -203,20 +204,31 @@ extension ConfigLoader {
             config.serviceScaling = reader.choice(entry.value, "\(path).service_scaling", as: CloudRunSinkConfig.ServiceScaling.self) ?? .manual
             if config.service == nil { reader.error(entry.value, "\(path).service_scaling", "applies to `service` only (worker pools are always manual)") }
         }
-        if let signal = reader.requiredString(entries, "signal", path, parent: node) {
-            config.signal = signal
-            config.signalLocation = reader.location(entries["signal"]!.value)
-        }
-        config.targetPerInstance = number("target_per_instance")
-        config.targetRatio = number("target_ratio")
-        switch (config.targetPerInstance, config.targetRatio) {
-        case (nil, nil), (.some, .some):
-            reader.error(node, "\(path).target_per_instance", "give exactly one of target_per_instance and target_ratio", hint: "target_per_instance: 1 when the signal is the number of workers required")
-        case (.some(let target), nil), (nil, .some(let target)):
-            let key = config.targetPerInstance != nil ? "target_per_instance" : "target_ratio"
-            if target <= 0 { reader.error(entries[key]?.value, "\(path).\(key)", "must be greater than 0") }
+        if let list = entries["signals"] {
+            for key in ["signal", "target_per_instance", "target_ratio", "activation"] where entries[key] != nil {
+                reader.error(entries[key]!.key, "\(path).\(key)", "give it inside each item of `signals`, not beside it")
+            }
+            for (index, item) in (reader.sequence(list.value, "\(path).signals") ?? []).enumerated() {
+                guard let fields = reader.mapping(item, "\(path).signals[\(index)]", allowed: ConfigKeys.cloudRunSignal) else { continue }
+                config.drivers.append(readDriver(item, fields, "\(path).signals[\(index)]", &reader))
+            }
+            if config.drivers.isEmpty { reader.error(list.value, "\(path).signals", "needs at least one signal") }
+        } else {
+            config.drivers = [readDriver(node, entries, path, &reader)]
         }
         config.minInstances = whole("min_instances", atLeast: 0, atMost: 1000) ?? 1
+        if let entry = entries["idle_before_zero"], let idle = reader.duration(entry.value, "\(path).idle_before_zero") {
+            if config.minInstances > 0 { reader.error(entry.key, "\(path).idle_before_zero", "applies only with min_instances: 0 (scale to zero)") }
+            config.idleBeforeZero = idle
+        }
+        if config.minInstances > 0, let driver = config.drivers.first(where: { $0.activation != 0 }) {
+            reader.errors.append(ConfigError(driver.location, "\(driver.path).activation", "applies only with min_instances: 0 (scale to zero)", hint: "below the activation 0 stays 0; above 0 the count never goes under min_instances"))
+        }
+        if let list = entries["floors"] {
+            for (index, item) in (reader.sequence(list.value, "\(path).floors") ?? []).enumerated() {
+                if let floor = readFloor(item, "\(path).floors[\(index)]", &reader) { config.floors.append(floor) }
+            }
+        }
         if let max = whole("max_instances", atLeast: 1, atMost: 1000) {
             config.maxInstances = max
         } else if entries["max_instances"] == nil {
@@ -245,6 +257,63 @@ extension ConfigLoader {
         if let entry = entries["operation_timeout"], let timeout = reader.duration(entry.value, "\(path).operation_timeout") { config.operationTimeout = timeout }
         config.credentials = readGoogleCredentials(entries, path, &reader)
         return config
+    }
+
+    /// `signal` with `target_per_instance` or `target_ratio` and an optional `activation`, from
+    /// the sink itself or one item of its `signals`.
+    static func readDriver(_ node: Node, _ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> CloudRunSinkConfig.Driver {
+        var driver = CloudRunSinkConfig.Driver(location: reader.location(node))
+        driver.path = path
+        if let signal = reader.requiredString(entries, "signal", path, parent: node) {
+            driver.signal = signal
+            driver.location = reader.location(entries["signal"]!.value)
+        }
+        func number(_ key: String) -> Double? { entries[key].flatMap { reader.double($0.value, "\(path).\(key)") } }
+        driver.targetPerInstance = number("target_per_instance")
+        driver.targetRatio = number("target_ratio")
+        switch (driver.targetPerInstance, driver.targetRatio) {
+        case (nil, nil), (.some, .some):
+            reader.error(node, "\(path).target_per_instance", "give exactly one of target_per_instance and target_ratio", hint: "target_per_instance: 1 when the signal is the number of workers required")
+        case (.some(let target), nil), (nil, .some(let target)):
+            let key = driver.targetPerInstance != nil ? "target_per_instance" : "target_ratio"
+            if target <= 0 || !target.isFinite { reader.error(entries[key]?.value, "\(path).\(key)", "must be greater than 0") }
+        }
+        if let activation = number("activation") {
+            if !activation.isFinite || activation < 0 { reader.error(entries["activation"]!.value, "\(path).activation", "must be 0 or more") }
+            driver.activation = activation
+        }
+        return driver
+    }
+
+    /// `{cron, min, duration}`: at least `min` instances from each firing, for `duration`.
+    static func readFloor(_ node: Node, _ path: String, _ reader: inout NodeReader) -> CloudRunSinkConfig.Floor? {
+        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.scheduleFloor) else { return nil }
+        var cron: CronSchedule?
+        if let text = reader.requiredString(entries, "cron", path, parent: node) {
+            do {
+                cron = try CronSchedule(text)
+            } catch {
+                reader.error(entries["cron"]!.value, "\(path).cron", error.description, hint: "e.g. \"0 8 * * 1-5\" for 08:00 UTC on weekdays")
+            }
+        }
+        var minimum: Int?
+        if let entry = entries["min"] {
+            if let value = reader.double(entry.value, "\(path).min") {
+                if value == value.rounded(), value >= 1, value <= 1000 { minimum = Int(value) } else { reader.error(entry.value, "\(path).min", "must be a whole number from 1 to 1000") }
+            }
+        } else {
+            reader.error(node, "\(path).min", "is required", hint: "the fewest instances while the schedule holds")
+        }
+        var duration: Duration?
+        if let entry = entries["duration"] {
+            if let value = reader.duration(entry.value, "\(path).duration") {
+                if value < .seconds(60) || value > .seconds(7 * 86_400) { reader.error(entry.value, "\(path).duration", "must be from 1m to 7d") } else { duration = value }
+            }
+        } else {
+            reader.error(node, "\(path).duration", "is required", hint: "how long each firing holds the floor, e.g. 10h")
+        }
+        guard let cron, let minimum, let duration else { return nil }
+        return CloudRunSinkConfig.Floor(cron: cron, min: minimum, duration: duration)
     }
 
     static func readBehavior(_ node: Node, _ path: String, defaults: ScalingBehaviorConfig, _ reader: inout NodeReader) -> ScalingBehaviorConfig {

@@ -46,8 +46,11 @@ package enum ConfigKeys {
     ] + googleCredentials
     package static let cloudRunSink = [
         "type", "name", "project", "region", "worker_pool", "service", "service_scaling", "signal", "target_per_instance", "target_ratio",
-        "min_instances", "max_instances", "tolerance", "scale_up", "scale_down", "on_missing", "dry_run", "endpoint", "operation_timeout",
+        "activation", "signals", "min_instances", "max_instances", "idle_before_zero", "floors", "tolerance", "scale_up", "scale_down",
+        "on_missing", "dry_run", "endpoint", "operation_timeout",
     ] + googleCredentials
+    package static let cloudRunSignal = ["signal", "target_per_instance", "target_ratio", "activation"]
+    package static let scheduleFloor = ["cron", "min", "duration"]
     package static let scalingBehavior = ["stabilization", "policies", "select"]
     package static let scalingRule = ["type", "value", "period"]
     package static let prometheusSink = ["type", "name"]
@@ -56,7 +59,7 @@ package enum ConfigKeys {
     package static var all: [(section: String, keys: [String])] {
         [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("ec2", ec2), ("ecs", ecs), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
             ("sinks: azure_monitor", azureMonitorSink), ("sinks: google_monitoring", googleMonitoringSink), ("sinks: cloud_run", cloudRunSink),
-            ("cloud_run: scale_up/scale_down", scalingBehavior), ("scale_*: policies[]", scalingRule)]
+            ("cloud_run: signals[]", cloudRunSignal), ("cloud_run: floors[]", scheduleFloor), ("cloud_run: scale_up/scale_down", scalingBehavior), ("scale_*: policies[]", scalingRule)]
     }
 }
 
@@ -685,10 +688,12 @@ package enum ConfigLoader {
             }
             sinkNames[sink.name] = sink.location
             sinkFiles[FileNames.component(sink.name)] = (sink.name, sink.location)
-            if case .cloudRun(let run) = sink, !run.signal.isEmpty, signalNames[run.signal] == nil {
-                reader.errors.append(
-                    ConfigError(run.signalLocation ?? run.location, "sinks[\(index)].signal", "no signal is named `\(run.signal)`", hint: nearest(run.signal, in: Array(signalNames.keys)).map { "did you mean `\($0)`?" })
-                )
+            if case .cloudRun(let run) = sink {
+                for driver in run.drivers where !driver.signal.isEmpty && signalNames[driver.signal] == nil {
+                    reader.errors.append(
+                        ConfigError(driver.location, "\(driver.path.isEmpty ? "sinks[\(index)]" : driver.path).signal", "no signal is named `\(driver.signal)`", hint: nearest(driver.signal, in: Array(signalNames.keys)).map { "did you mean `\($0)`?" })
+                    )
+                }
             }
         }
     }

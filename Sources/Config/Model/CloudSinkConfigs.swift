@@ -1,3 +1,4 @@
+import Formats
 /// How a metric is named and which dimensions/labels it carries; shared by the cloud sinks.
 package struct MetricNaming: Sendable {
     /// Published metric name per signal; default the signal name.
@@ -109,9 +110,28 @@ package struct CloudRunSinkConfig: Sendable {
     package var workerPool: String? = nil
     package var service: String? = nil
     package var serviceScaling = ServiceScaling.manual
-    package var signal = ""
-    package var targetPerInstance: Double? = nil
-    package var targetRatio: Double? = nil
+    /// One signal the count follows (`signal` + its target, or each item of `signals`).
+    package struct Driver: Sendable {
+        package var signal = ""
+        package var targetPerInstance: Double? = nil
+        package var targetRatio: Double? = nil
+        /// Scale to zero: the signal is active only above this.
+        package var activation: Double = 0
+        package var location: SourceLocation
+        /// Where it sits in the file, for errors: `sinks[1]` or `sinks[1].signals[0]`.
+        package var path = ""
+
+        package init(location: SourceLocation) { self.location = location }
+    }
+
+    /// A scheduled minimum (`floors:`).
+    package struct Floor: Sendable {
+        package var cron: CronSchedule
+        package var min: Int
+        package var duration: Duration
+    }
+
+    package var drivers: [Driver] = []
     package var minInstances = 1
     package var maxInstances = 10
     package var tolerance = 0.1
@@ -119,12 +139,14 @@ package struct CloudRunSinkConfig: Sendable {
     package var scaleDown = ScalingBehaviorConfig.defaultDown
     /// nil = hold the current count when the signal is missing.
     package var onMissing: Int? = nil
+    /// With `min_instances: 0`: how long every signal stays at or below its activation before 0.
+    package var idleBeforeZero: Duration = .seconds(300)
+    package var floors: [Floor] = []
     package var dryRun = false
     package var endpoint: String? = nil
     package var operationTimeout: Duration = .seconds(60)
     package var credentials = GoogleCredentialConfig()
     package var location: SourceLocation
-    package var signalLocation: SourceLocation?
 
     package init(location: SourceLocation) { self.location = location }
 }
