@@ -146,12 +146,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `record` and `replay`: recorded cycles through the same pipeline, a CSV and a picture.
+        .target(
+            name: "Replay",
+            dependencies: [
+                "Discovery", "Exposition", "Formats", "Pipeline", "QuerySources", "Scaling", "Scrape", "Sinks", "Transport", "CloudRun",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "ScalebridgeCLI",
             dependencies: [
                 "QuerySources",
                 "CMalloc",
-                "Formats", "Bridge", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint", "Threads",
+                "Formats", "Bridge", "Replay", "Scaling", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint", "Threads",
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -180,6 +188,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "BridgeTesting"]),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: [
+                "Replay", "Bridge", "Config", "Pipeline", "CloudRun", "Scaling", "Sinks", "Scrape", "Transport", "Exposition", "BridgeTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "CloudWatchTests",
             dependencies: [

@@ -21,6 +21,8 @@ if [ "${1:-}" = "--test" ]; then
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
   [ -x /usr/bin/time ] || missing+=(time)
+  # rsvg-convert renders replay's picture in the tests (a real SVG renderer, not a parser).
+  command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
 fi
 
 # Python oracles, each installed only when its module is missing:

@@ -265,7 +265,7 @@ package enum Assembly {
         return GoogleMonitoringSink(settings: settings, tokens: tokens, transport: transport, logger: logger)
     }
 
-    static func scalingPolicy(_ config: CloudRunSinkConfig) -> ScalingPolicy {
+    package static func scalingPolicy(_ config: CloudRunSinkConfig) -> ScalingPolicy {
         let metrics = config.drivers.map { driver in
             ScalingPolicy.Metric(
                 name: driver.signal, mode: driver.targetRatio.map { .ratio(target: $0) } ?? .perInstance(target: driver.targetPerInstance ?? 1), activation: driver.activation)
@@ -305,15 +305,17 @@ package enum Assembly {
     /// - Parameter signals: the config's signals, compiled by `signals(_:)`.
     /// - Parameter offTick: give each cloud sink a worker that delivers in the background
     ///   (`run`); `once` and `explain` publish inline and wait.
+    /// - Parameter publishing: build the sinks (`record` scrapes and evaluates only).
+    /// - Parameter scrapeTransport: what the scrapes go through, when not `transport`.
     package static func tick(
         _ config: BridgeConfig, signals: [SignalDefinition], transport: any HTTPTransport, logger: Logger, offTick: Bool = false,
-        write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput
+        write: @escaping @Sendable (String) -> Void = StdoutSink.standardOutput, publishing: Bool = true, scrapeTransport: (any HTTPTransport)? = nil
     ) async throws(ConfigErrors) -> Tick {
         var tick = Tick(
             targets: targets(config),
             signals: signals,
-            sinks: try await sinks(config, transport: transport, logger: logger, offTick: offTick, write: write),
-            scraper: Scraper(transport: transport, logger: logger),
+            sinks: publishing ? try await sinks(config, transport: transport, logger: logger, offTick: offTick, write: write) : [],
+            scraper: Scraper(transport: scrapeTransport ?? transport, logger: logger),
             logger: logger
         )
         tick.maxConcurrent = config.scrape.maxConcurrent

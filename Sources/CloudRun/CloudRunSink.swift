@@ -148,8 +148,11 @@ package struct CloudRunSink: MetricSink {
 
     /// Each driving signal's value: nil when this tick did not publish it; the largest when it
     /// has several series.
-    func signalValues(_ publication: Publication) -> [Double?] {
-        settings.policy.metrics.map { metric in
+    func signalValues(_ publication: Publication) -> [Double?] { Self.signalValues(publication, settings.policy) }
+
+    /// The values a controller decides on (shared with `replay`).
+    package static func signalValues(_ publication: Publication, _ policy: ScalingPolicy) -> [Double?] {
+        policy.metrics.map { metric in
             publication.points.filter { $0.signal == metric.name && $0.value.isFinite }.map(\.value).max()
         }
     }

@@ -9,11 +9,19 @@ import Logging
 import Metrics
 import Scrape
 
+/// What a cycle scrapes: a live `Fleet`, or a recorded one (`replay`).
+package protocol FleetSource: Sendable {
+    /// Refreshes what is due, then says what this cycle scrapes.
+    func current() async -> Fleet.View
+    /// The discovery groups, for their self-metrics.
+    var groupNames: [String] { get }
+}
+
 /// The targets of one cycle: the listed ones plus every discovery group's current set. A target
 /// that leaves discovery is retired (its series go stale, as in Prometheus), not down; one that
 /// joins is scraped from the next cycle; a failed discovery keeps the last good set for
 /// `stale_after`, then the group's targets count as down.
-package actor Fleet {
+package actor Fleet: FleetSource {
     package struct Group: Sendable {
         package var job: String
         package var config: DiscoveryConfig
@@ -52,6 +60,12 @@ package actor Fleet {
         package var retired: [String]
         /// Targets of groups whose discovery has failed for longer than `stale_after`.
         package var down: [ScrapeResult]
+
+        package init(targets: [ScrapeTarget], retired: [String] = [], down: [ScrapeResult] = []) {
+            self.targets = targets
+            self.retired = retired
+            self.down = down
+        }
     }
 
     let fixed: [ScrapeTarget]

@@ -26,12 +26,15 @@ package struct Tick: Sendable {
     package let retention: Int64
     package var sinks: [any MetricSink]
     /// Discovery groups (and the listed targets): when set, each cycle scrapes its current view.
-    package var fleet: Fleet? = nil
+    package var fleet: (any FleetSource)? = nil
     /// Transfers in flight at once (`scrape.max_concurrent`).
     package var maxConcurrent = 64
     /// Prometheus-compatible servers, by name, for the signals that name one.
     package var sources: [String: PrometheusSource] = [:]
-    let scraper: Scraper
+    package var scraper: Scraper
+    /// Answers the source signals from somewhere other than their servers (`record` keeps
+    /// them, `replay` serves them back); nil = ask the servers.
+    package var answering: (@Sendable (_ time: Int64) async -> [String: PrometheusSource.Answer])? = nil
     let logger: Logger
 
     package init(targets: [ScrapeTarget], signals: [SignalDefinition], sinks: [any MetricSink], scraper: Scraper, logger: Logger) {
@@ -82,6 +85,10 @@ package struct Tick: Sendable {
         package var sinks: [SinkOutcome]
         /// Label sets that more than one scrape produced this cycle (never merged).
         package var collisions: [Collision] = []
+        /// What was scraped, retired and counted down this cycle (for `record`).
+        package var view = Fleet.View(targets: [])
+        /// The source signals' answers, by signal name.
+        package var answers: [String: PrometheusSource.Answer] = [:]
 
         package var failedTargets: [ScrapeResult] { scrapes.filter { !$0.isUp } }
         package var failedSinks: [SinkOutcome] { sinks.filter { $0.error != nil } }
@@ -98,17 +105,17 @@ package struct Tick: Sendable {
     /// Scrape, record into the history, evaluate, and apply each signal's missing-data policy.
     package func evaluate(now: Date = Date(), state: inout EngineState) async -> Report {
         let time = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        var targets = self.targets
-        var synthetic: [ScrapeResult] = []
+        var view = Fleet.View(targets: self.targets)
         if let fleet {
-            let view = await fleet.current()
-            targets = view.targets
-            synthetic = view.down
+            view = await fleet.current()
             for key in view.retired { state.store.retire(target: key, time: time) }
         }
         // The sources' queries go out while the targets are scraped.
-        let remote = Task { await self.querySources(time: time) }
-        let scrapes = await scraper.scrapeAll(targets, keepingNames: filter.names, maxConcurrent: maxConcurrent) + synthetic
+        let remote = Task {
+            if let answering = self.answering { return await answering(time) }
+            return await self.querySources(time: time)
+        }
+        let scrapes = await scraper.scrapeAll(view.targets, keepingNames: filter.names, maxConcurrent: maxConcurrent) + view.down
         let answers = await remote.value
         // Which scrape wrote each series this cycle: two scrapes with one label set would be
         // merged into one series (the second point dropped), a silently wrong sum.
@@ -156,7 +163,9 @@ package struct Tick: Sendable {
         }
         // Keep only what the expressions read; the rest is scraped afresh every cycle.
         state.store.retainOnly(matching: selectors)
-        return Report(time: time, scrapes: scrapes, signals: outcomes, publication: Publication(timestamp: time, points: points), sinks: [], collisions: collisions)
+        return Report(
+            time: time, scrapes: scrapes, signals: outcomes, publication: Publication(timestamp: time, points: points), sinks: [], collisions: collisions, view: view,
+            answers: answers)
     }
 
     /// The state worth writing to disk: only series read by range selectors need history.

@@ -49,10 +49,17 @@ package struct PrometheusSource: Sendable {
 
     package var endpoint: String { url + "/api/v1/query" }
 
+    /// Milliseconds as Prometheus' API takes time: seconds with a fraction.
+    static func seconds(_ time: Int64) -> String { "\(time / 1000).\(String(format3: Int(time % 1000)))" }
+
     /// The request for `expr` at `time` (milliseconds), signed or authorised.
     package func request(_ expr: String, time: Int64, now: Date = Date()) async throws(SourceError) -> HTTPRequest {
-        let seconds = "\(time / 1000).\(String(format3: Int(time % 1000)))"
-        let body = Array("query=\(PercentEncoding.encode(expr))&time=\(seconds)".utf8)
+        try await request(endpoint, "query=\(PercentEncoding.encode(expr))&time=\(Self.seconds(time))", now: now)
+    }
+
+    /// A form POST to `endpoint`, signed or authorised.
+    func request(_ endpoint: String, _ form: String, now: Date = Date()) async throws(SourceError) -> HTTPRequest {
+        let body = Array(form.utf8)
         var request = HTTPRequest(method: .post, url: endpoint, headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Accept", "application/json")] + headers, body: body)
         request.options = .cloudAPI(timeout: timeout)
         switch auth {
@@ -92,6 +99,65 @@ package struct PrometheusSource: Sendable {
             return error.code == .redirect ? .failed("source \(name) \(error.message)") : .down("source \(name) unreachable: \(error.message)")
         }
         return Self.decode(status: response.status, body: response.body, source: name)
+    }
+
+    /// A signal's history: each series' points from a range query.
+    package enum RangeAnswer: Sendable {
+        case series([(labels: Labels, points: [Int64: Double])], warnings: [String])
+        case failed(String)
+        case down(String)
+
+        /// The answer an instant query at `time` would have given, as far as the range shows it.
+        package func answer(at time: Int64) -> Answer {
+            switch self {
+            case .series(let series, let warnings):
+                return .values(series.compactMap { row in row.points[time].map { Sample(labels: row.labels, value: $0) } }, warnings: warnings)
+            case .failed(let message): return .failed(message)
+            case .down(let message): return .down(message)
+            }
+        }
+    }
+
+    /// `POST /api/v1/query_range` from `start` to `end` every `step` (milliseconds).
+    package func queryRange(_ expr: String, start: Int64, end: Int64, step: Int64) async -> RangeAnswer {
+        let request: HTTPRequest
+        do {
+            let form = "query=\(PercentEncoding.encode(expr))&start=\(Self.seconds(start))&end=\(Self.seconds(end))&step=\(Self.seconds(step))"
+            request = try await self.request(url + "/api/v1/query_range", form)
+        } catch {
+            return error.kind == .down ? .down(error.message) : .failed(error.message)
+        }
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            return error.code == .redirect ? .failed("source \(name) \(error.message)") : .down("source \(name) unreachable: \(error.message)")
+        }
+        return Self.decodeRange(status: response.status, body: response.body, source: name)
+    }
+
+    /// A range query's answer: a matrix of `{metric, values: [[time, "number"], …]}`.
+    package static func decodeRange(status: Int, body: [UInt8], source: String) -> RangeAnswer {
+        guard let object = JSONValue.parse(body), object.object != nil else { return .down("source \(source) answered HTTP \(status) with something that is not Prometheus' API") }
+        if object["status"]?.string == "error" {
+            return .failed("source \(source): \(object["errorType"]?.string ?? "error"): \(object["error"]?.string ?? "no message")")
+        }
+        guard (200..<300).contains(status), object["status"]?.string == "success", let data = object["data"], data["resultType"]?.string == "matrix", let rows = data["result"]?.array else {
+            return .down("source \(source) answered HTTP \(status) without a matrix")
+        }
+        var series: [(labels: Labels, points: [Int64: Double])] = []
+        for row in rows {
+            guard let metric = row["metric"]?.object, let values = row["values"]?.array else { return .failed("source \(source): a matrix row is not {metric, values}") }
+            var points: [Int64: Double] = [:]
+            for pair in values {
+                guard let pair = pair.array, pair.count == 2, let time = pair[0].number, let text = pair[1].string, let value = goFloat(text) else {
+                    return .failed("source \(source): a matrix point is not [time, \"number\"]")
+                }
+                points[Int64((time * 1000).rounded())] = value
+            }
+            series.append((Labels(metric.compactMap { key, value in value.string.map { (key, $0) } }.filter { $0.0 != "__name__" }), points))
+        }
+        return .series(series, warnings: object["warnings"]?.array?.compactMap(\.string) ?? [])
     }
 
     /// Prometheus' answer: `{"status":"success","data":{"resultType":…,"result":…},"warnings":[…]}`

@@ -28,7 +28,7 @@ struct Scalebridge: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 a target, sink or expression failed; 2 invalid configuration; 64 usage error.
             """,
-        subcommands: [Run.self, Once.self, Check.self, Explain.self, QueryCommand.self, RuleCommand.self, HealthCheck.self]
+        subcommands: [Run.self, Once.self, Check.self, Explain.self, QueryCommand.self, RuleCommand.self, RecordCommand.self, ReplayCommand.self, HealthCheck.self]
     )
 }
 
