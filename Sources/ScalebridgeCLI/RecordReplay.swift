@@ -60,6 +60,7 @@ struct RecordCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.usage)
         }
         let (config, signals) = try loadConfig(configOptions.config)
+        OpenFiles.raiseSoftLimit()
         let transport = CurlTransport()
         defer { transport.shutdown() }
         let recording = RecordingTransport(transport)

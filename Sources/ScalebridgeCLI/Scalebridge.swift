@@ -76,6 +76,8 @@ func withTick<T>(
 ) async throws -> T {
     let logger = global.makeLogger()
     let (config, signals) = try loadConfig(options.config)
+    // One keep-alive connection per target: the cache is sized from the limit (CurlTransport).
+    OpenFiles.raiseSoftLimit()
     let transport = CurlTransport()
     defer { transport.shutdown() }
     let tick: Tick

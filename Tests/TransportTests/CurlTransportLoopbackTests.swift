@@ -383,3 +383,20 @@ struct ProxySettingsTests {
         #expect(error.description.contains("host.test/metrics"))
     }
 }
+
+@Suite("Connection cache")
+struct ConnectionCacheTests {
+    @Test("sized from the open-file limit: half of it, at least 64, at most 100 000")
+    func sized() {
+        #expect(OpenFiles.connectionCacheSize(openFileLimit: 1024) == 512)
+        #expect(OpenFiles.connectionCacheSize(openFileLimit: 100) == 64)
+        #expect(OpenFiles.connectionCacheSize(openFileLimit: Int.max) == 100_000)
+    }
+
+    @Test("the soft open-file limit is raised to the hard one (at most 2^20)")
+    func raised() {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        #expect(OpenFiles.raiseSoftLimit() == Int(clamping: min(limit.rlim_max, rlim_t(1 << 20))))
+    }
+}

@@ -96,7 +96,7 @@ private final class CurlLoop: @unchecked Sendable {
     init() {
         _ = CurlLoop.globalInit
         multi = curl_multi_init()
-        CCurlShim_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 64)
+        CCurlShim_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, OpenFiles.connectionCacheSize(openFileLimit: OpenFiles.softLimit))
     }
 
     deinit { curl_multi_cleanup(multi) }
