@@ -198,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "CloudWatchTests",
             dependencies: [
-                "CloudWatch", "Credentials", "Signing", "Sinks", "Transport", "Exposition", "BridgeTesting", .product(name: "Logging", package: "swift-log"),
+                "CloudWatch", "Credentials", "Signing", "Sinks", "Transport", "Exposition", "Formats", "BridgeTesting", .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],

@@ -38,6 +38,7 @@ package struct CloudWatchSink: MetricSink {
         package func datums(_ publication: Publication) -> [MetricDatum] {
             let time = Date(timeIntervalSince1970: Double(publication.timestamp) / 1000)
             return publication.points.compactMap { point in
+                let time = point.timestamp.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? time
                 guard point.value.isFinite else { return nil }
                 var dimensions = self.dimensions
                 for label in point.labels where label.name != Labels.metricName {
@@ -70,6 +71,8 @@ package struct CloudWatchSink: MetricSink {
     package var type: String { "cloudwatch" }
     /// CloudWatch accepts datapoints up to two weeks old.
     package var maxPointAge: Duration? { .seconds(14 * 24 * 3600) }
+    /// Each datum has its own Timestamp: a queue goes in batches of 1000 datums.
+    package var takesMixedTimes: Bool { true }
 
     package init(settings: Settings, credentials: any AWSCredentialProvider, transport: any HTTPTransport, logger: Logger, timeout: Duration = .seconds(10), now: @escaping @Sendable () -> Date = Date.init) {
         self.timeout = timeout

@@ -46,6 +46,7 @@ package final class SinkWorker: MetricSink, @unchecked Sendable {
     package var name: String { inner.name }
     package var type: String { inner.type }
     package var maxPointAge: Duration? { inner.maxPointAge }
+    package var takesMixedTimes: Bool { inner.takesMixedTimes }
     package var deliversLater: Bool { true }
 
     package init(_ inner: any MetricSink, mode: Mode, logger: Logger) {

@@ -13,9 +13,13 @@ package protocol MetricSink: Sendable {
     var maxPointAge: Duration? { get }
     /// True when `publish` only queues (a worker delivers later and reports for itself).
     var deliversLater: Bool { get }
+    /// True when one request can carry points of different times (`SignalPoint.timestamp`):
+    /// a queue then replays in as few requests as the API allows, not one per cycle.
+    var takesMixedTimes: Bool { get }
 }
 
 extension MetricSink {
     package var maxPointAge: Duration? { nil }
     package var deliversLater: Bool { false }
+    package var takesMixedTimes: Bool { false }
 }

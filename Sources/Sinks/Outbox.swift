@@ -24,6 +24,7 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
     package var name: String { inner.name }
     package var type: String { inner.type }
     package var maxPointAge: Duration? { inner.maxPointAge }
+    package var takesMixedTimes: Bool { inner.takesMixedTimes }
 
     /// - Parameters:
     ///   - directory: where the outbox file lives; nil keeps it in memory only.
@@ -68,13 +69,19 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
         var queue = pending.withLock { $0 }
         queue += publications
         queue = expire(queue, maxAge: maxAge)
+        // One publication for the whole queue when one request may mix times: the sink then
+        // packs it into as few requests as its API allows, and the ledger keeps exactly what
+        // was not acknowledged.
+        if inner.takesMixedTimes, queue.count > 1 { queue = [Publication.merging(queue)] }
         var index = 0
         do {
             while index < queue.count {
                 try await inner.publish(queue[index])
                 index += 1
             }
-            if queue.count > 1 { logger.info("outbox delivered", metadata: ["sink": "\(name)", "publications": "\(queue.count - 1)"]) }
+            if queue.count > 1 || publications.count < queue.count {
+                logger.info("outbox delivered", metadata: ["sink": "\(name)", "points": "\(queue.reduce(0) { $0 + $1.points.count })"])
+            }
             store([])
         } catch {
             // The failed publication stands for its unacknowledged points only.
@@ -92,10 +99,18 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
         }
     }
 
+    /// Points older than the destination accepts, dropped (each point by its own time: a
+    /// merged queue holds several cycles).
     func expire(_ queue: [Publication], maxAge: Duration) -> [Publication] {
         let oldest = Int64((now().timeIntervalSince1970 - Double(maxAge.components.seconds)) * 1000)
-        let kept = queue.filter { $0.timestamp >= oldest }
-        let dropped = queue.filter { $0.timestamp < oldest }.reduce(0) { $0 + $1.points.count }
+        var dropped = 0
+        let kept = queue.compactMap { publication -> Publication? in
+            var publication = publication
+            let before = publication.points.count
+            publication.points.removeAll { ($0.timestamp ?? publication.timestamp) < oldest }
+            dropped += before - publication.points.count
+            return publication.points.isEmpty ? nil : publication
+        }
         if dropped > 0 {
             logger.warning("outbox points too old for the destination were dropped", metadata: ["sink": "\(name)", "points": "\(dropped)"])
             count(dropped: dropped, reason: "too_old")
@@ -103,14 +118,19 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
         return kept
     }
 
+    /// At most `capacity` points: the oldest go first (the queue is in time order, a merged
+    /// publication's points too).
     func bound(_ queue: [Publication]) -> [Publication] {
         var queue = queue
-        var total = queue.reduce(0) { $0 + $1.points.count }
-        var dropped = 0
-        while total > capacity, !queue.isEmpty {
-            let first = queue.removeFirst()
-            total -= first.points.count
-            dropped += first.points.count
+        var excess = queue.reduce(0) { $0 + $1.points.count } - capacity
+        let dropped = max(excess, 0)
+        while excess > 0, !queue.isEmpty {
+            if queue[0].points.count <= excess {
+                excess -= queue.removeFirst().points.count
+            } else {
+                queue[0].points.removeFirst(excess)
+                excess = 0
+            }
         }
         if dropped > 0 {
             logger.warning("outbox full; oldest points dropped", metadata: ["sink": "\(name)", "points": "\(dropped)"])
@@ -140,6 +160,8 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
         var signal: String
         var labels: [String: String]
         var value: Double
+        /// The point's own time, when not its publication's (a merged queue).
+        var time: Int64?
     }
 
     func store(_ queue: [Publication]) {
@@ -152,7 +174,7 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
             }
             let stored = Stored(version: 1, publications: queue.map { publication in
                 StoredPublication(timestamp: publication.timestamp, points: publication.points.map {
-                    StoredPoint(signal: $0.signal, labels: $0.labels.dictionary, value: $0.value)
+                    StoredPoint(signal: $0.signal, labels: $0.labels.dictionary, value: $0.value, time: $0.timestamp)
                 })
             })
             try AtomicFile.replace(path, with: JSONEncoder().encode(stored))
@@ -168,7 +190,7 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
             return []
         }
         return stored.publications.map { publication in
-            Publication(timestamp: publication.timestamp, points: publication.points.map { SignalPoint(signal: $0.signal, labels: Labels($0.labels), value: $0.value) })
+            Publication(timestamp: publication.timestamp, points: publication.points.map { SignalPoint(signal: $0.signal, labels: Labels($0.labels), value: $0.value, timestamp: $0.time) })
         }
     }
 }

@@ -29,6 +29,7 @@ package struct RetryingSink<C: Clock>: MetricSink where C.Duration == Duration {
     package var name: String { inner.name }
     package var type: String { inner.type }
     package var maxPointAge: Duration? { inner.maxPointAge }
+    package var takesMixedTimes: Bool { inner.takesMixedTimes }
 
     package init(_ inner: any MetricSink, policy: RetryPolicy, clock: C, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.inner = inner

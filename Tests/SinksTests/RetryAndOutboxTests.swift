@@ -124,6 +124,42 @@ struct OutboxTests {
         #expect(try metrics.expectCounter("scalebridge_dropped_points_total", [("sink", "outbox-full"), ("reason", "outbox_full")]).totalValue == 1)
     }
 
+    @Test("a sink that takes mixed times gets the queue as one publication, each point at its own time; expiry and the bound go point by point, oldest first")
+    func mergedQueue() async throws {
+        final class Mixed: MetricSink, @unchecked Sendable {
+            let scripted: ScriptedSink
+            init(_ scripted: ScriptedSink) { self.scripted = scripted }
+            var name: String { scripted.name }
+            var type: String { "mixed" }
+            var maxPointAge: Duration? { .seconds(3600) }
+            var takesMixedTimes: Bool { true }
+            func publish(_ publication: Publication) async throws(SinkError) { try await scripted.publish(publication) }
+            func describe(_ publication: Publication) -> String { "" }
+        }
+        let inner = ScriptedSink(failures: [serverError, serverError, serverError, serverError])
+        let outbox = OutboxSink(Mixed(inner), directory: nil, capacity: 3, logger: Logger(label: "test"), now: now)
+        for second in [10, 20, 30] as [Int64] { await #expect(throws: SinkError.self) { try await outbox.publish(publication(second, Double(second))) } }
+        let two = Publication(timestamp: 1_800_000_040_000, points: [1, 2].map { SignalPoint(signal: "S", labels: Labels(["n": "\($0)"]), value: $0) })
+        await #expect(throws: SinkError.self) { try await outbox.publish(two) }
+        // Capacity 3: of the five points kept, the two oldest (10 s and 20 s) were dropped,
+        // out of the middle of the merged publication.
+        #expect(outbox.pendingPublications.flatMap(\.points).map(\.value) == [30, 1, 2])
+        try await outbox.publish(publication(50, 5))
+        // Each attempt carried the whole queue as one publication; the last one went through.
+        #expect(inner.attempts.withLock { $0 } == 5)
+        let sent = try #require(inner.delivered.withLock { $0 }.last)
+        #expect(inner.delivered.withLock { $0.count } == 1)
+        #expect(sent.points.map(\.value) == [30, 1, 2, 5])
+        #expect(sent.points.map(\.timestamp) == [1_800_000_030_000, 1_800_000_040_000, 1_800_000_040_000, 1_800_000_050_000])
+        #expect(sent.timestamp == 1_800_000_050_000)
+
+        // Point by point expiry: a kept merged publication loses only its too-old points.
+        let later = OutboxSink(Mixed(ScriptedSink(failures: [serverError])), directory: nil, logger: Logger(label: "test"), now: { Date(timeIntervalSince1970: 1_800_000_100) })
+        let merged = Publication.merging([publication(30, 1), publication(50, 2)])
+        await #expect(throws: SinkError.self) { try await later.publish(merged) }
+        #expect(later.expire(later.pendingPublications, maxAge: .seconds(60)).flatMap(\.points).map(\.value) == [2])
+    }
+
     @Test("sinks without an acceptance window (stdout) are passed straight through")
     func passThrough() async throws {
         let local = ScriptedSink(failures: [serverError], maxPointAge: nil)
