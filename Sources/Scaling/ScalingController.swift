@@ -138,12 +138,16 @@ package struct ScalingState: Sendable, Equatable, Codable {
     package var since: Int64?
     /// Since when every signal has been at or below its activation (scale to zero).
     package var idleSince: Int64?
+    /// The count this controller last saw or set: a different count at the next decision was
+    /// set by someone else (another replica, a person), and counts against the rate rules.
+    package var lastCount: Int?
 
     package init() {}
 
     /// Call after the platform accepted a change from `old` to `new`.
     package mutating func applied(from old: Int, to new: Int, at time: Int64) {
         if new != old { changes.append(Entry(time: time, value: new - old)) }
+        lastCount = new
     }
 }
 
@@ -187,6 +191,10 @@ package struct ScalingController: Sendable {
         state.recommendations.removeAll { $0.time <= now - keep }
         let longestPeriod = (policy.scaleUp.rules + policy.scaleDown.rules).map(\.period).max() ?? 0
         state.changes.removeAll { $0.time <= now - longestPeriod }
+        // A change someone else made (two replicas on one resource) spends the same rate budget
+        // as our own: otherwise each replica would allow the full rate and together twice it.
+        if let last = state.lastCount, last != current { state.changes.append(ScalingState.Entry(time: now, value: current - last)) }
+        state.lastCount = current
 
         // The lowest count this tick: min_instances, raised by any scheduled floor.
         var lowest = policy.minInstances

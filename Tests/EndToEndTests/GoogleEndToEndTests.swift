@@ -9,6 +9,9 @@ import Transport
 final class GoogleFake: Sendable {
     let instances = Mutex(2)
     let issued = Mutex(0)
+    /// Every count a PATCH set, with when; and PATCHes refused for a stale etag.
+    let history = Mutex<[(time: ContinuousClock.Instant, count: Int)]>([])
+    let conflicts = Mutex(0)
 
     var handler: FakeHTTPServer.Handler {
         { [self] request in
@@ -25,7 +28,16 @@ final class GoogleFake: Sendable {
             if request.path.contains("/workerPools/queue-worker") {
                 if request.method == "PATCH" {
                     let body = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]) ?? [:]
-                    if let count = (body["scaling"] as? [String: Any])?["manualInstanceCount"] as? Int { instances.withLock { $0 = count } }
+                    // The etag is the count it was read at: a PATCH from a stale read is refused.
+                    let stale = instances.withLock { current in (body["etag"] as? String).map { $0 != "\"e\(current)\"" } ?? false }
+                    if stale {
+                        conflicts.withLock { $0 += 1 }
+                        return FakeResponse(status: 412, headers: json, text: #"{"error":{"code":412,"status":"FAILED_PRECONDITION","message":"etag mismatch"}}"#)
+                    }
+                    if let count = (body["scaling"] as? [String: Any])?["manualInstanceCount"] as? Int {
+                        instances.withLock { $0 = count }
+                        history.withLock { $0.append((ContinuousClock.now, count)) }
+                    }
                     return FakeResponse(headers: json, text: #"{"name":"projects/p/locations/europe-west1/operations/op-1","done":true,"response":{}}"#)
                 }
                 let count = instances.withLock { $0 }
@@ -176,6 +188,83 @@ extension CLITests {
             #expect(lifted.status == 0, "\(lifted.stderr)")
             #expect(fake.instances.withLock { $0 } == 7)
             #expect(lifted.stderr.contains("schedule `* * * * *` holds at least 7"), "\(lifted.stderr)")
+        }
+    }
+
+    /// Two `run` replicas on one config, beside one: each reads the count before deciding, the
+    /// etag refuses a PATCH from a stale read, and a change the other replica made spends the
+    /// same rate budget. Measured before: the pair added +2 twice within a 2 s rule, each
+    /// replica spending the budget as if alone.
+    @Test("two replicas on one config scale as one: the rate rule holds for the pair, no flapping, stale writes refused and re-read; CloudWatch gets each value twice")
+    func twoReplicas() async throws {
+        let fake = GoogleFake()
+        let datums = Mutex<[String]>([])
+        try await withFakeServer(handler: fake.handler) { google in
+            try await withFakeServer(handler: { request in
+                let text = String(decoding: Gzip.decompress(request.body) ?? request.body, as: UTF8.self)
+                datums.withLock { $0 += text.split(separator: "&").filter { $0.hasSuffix("Value=40") && $0.contains(".Value=") && !$0.contains("Dimensions") }.map(String.init) }
+                return FakeResponse(text: "<PutMetricDataResponse/>")
+            }) { cloudWatch in
+                let page = try temporaryFile("queue.prom", "jobs_waiting 40\n")
+                let config = try temporaryFile("replicas.yaml", """
+                    scrape: {interval: 500ms, timeout: 400ms}
+                    listen: ""
+                    targets: [{name: queue, url: "file://\(page)"}]
+                    signals: [{name: Jobs, expr: "sum(jobs_waiting)"}]
+                    sinks:
+                      - {type: cloudwatch, namespace: Test, region: eu-west-1, endpoint: "\(cloudWatch.baseURL)/"}
+                      - type: cloud_run
+                        project: my-project
+                        region: europe-west1
+                        worker_pool: queue-worker
+                        signal: Jobs
+                        target_per_instance: 1
+                        min_instances: 2
+                        max_instances: 20
+                        scale_up: {stabilization: 0s, policies: [{type: pods, value: 2, period: 2s}]}
+                        endpoint: "\(google.baseURL)"
+                    """)
+                let environment = [
+                    "GCE_METADATA_HOST": "127.0.0.1:\(google.port)", "GOOGLE_APPLICATION_CREDENTIALS": "", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+                    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "AWS_EC2_METADATA_DISABLED": "true",
+                ]
+                func phase(replicas: Int) async throws -> (counts: [(Double, Int)], datums: Int) {
+                    fake.instances.withLock { $0 = 2 }
+                    fake.history.withLock { $0 = [] }
+                    datums.withLock { $0 = [] }
+                    let start = ContinuousClock.now
+                    var env = ProcessInfo.processInfo.environment
+                    for (key, value) in environment { env[key] = value }
+                    let children = try (0..<replicas).map { _ in try ChildProcess(CLITests.binary, ["run", "--config", config], environment: env) }
+                    try await Task.sleep(for: .seconds(7))
+                    for child in children { child.signal(SIGTERM) }
+                    for child in children {
+                        let output = await child.wait(timeout: .seconds(10))
+                        #expect(output.status == 0, "\(output.stderr.suffix(800))")
+                    }
+                    let counts = fake.history.withLock { $0 }.map { (Double(($0.time - start).components.attoseconds) / 1e18 + Double(($0.time - start).components.seconds), $0.count) }
+                    return (counts, datums.withLock { $0.count })
+                }
+                /// The rule, with a margin for clocks: never more than +2 within 1.6 s.
+                func obeysRule(_ counts: [(Double, Int)]) -> Bool {
+                    var previous = 2
+                    var steps: [(Double, Int)] = []
+                    for (time, count) in counts {
+                        steps.append((time, count - previous))
+                        previous = count
+                    }
+                    return steps.allSatisfy { step in steps.filter { $0.0 > step.0 - 1.6 && $0.0 <= step.0 }.reduce(0) { $0 + $1.1 } <= 2 }
+                }
+                let single = try await phase(replicas: 1)
+                let pair = try await phase(replicas: 2)
+                #expect(obeysRule(single.counts), "one replica: \(single.counts)")
+                #expect(obeysRule(pair.counts), "two replicas: \(pair.counts)")
+                #expect(zip(pair.counts, pair.counts.dropFirst()).allSatisfy { $0.1 <= $1.1 }, "no flapping: \(pair.counts)")
+                let singleFinal = single.counts.last?.1 ?? 2, pairFinal = pair.counts.last?.1 ?? 2
+                #expect(singleFinal >= 6 && abs(pairFinal - singleFinal) <= 2, "one replica reached \(singleFinal), two \(pairFinal)")
+                // Each replica publishes every cycle: the same value, twice as often.
+                #expect(pair.datums >= single.datums * 3 / 2 && single.datums >= 8, "\(single.datums) datums from one, \(pair.datums) from two")
+            }
         }
     }
 }

@@ -71,6 +71,7 @@ struct ControllerFeaturesTests {
                 && during.reason.contains("schedule `0 8 * * 1-5` holds at least 10 until 2027-01-15T18:00:00Z"),
             "\(during.reason)"
         )
+        state.applied(from: 1, to: 10, at: friday0800)
         // Load above the floor still scales above it.
         #expect(controller.decide(signal: 100, current: 10, now: friday0800 + 60_000, state: &state).desired == 20)
         // Missing data during the floor: holds, never below the floor.
@@ -101,6 +102,26 @@ struct ControllerFeaturesTests {
             "min 50, capped at max 20"
         )
         #expect(controller.decide(signal: 0, current: 20, now: friday0800 + 2_500_000, state: &state).desired == 3)
+    }
+
+    /// Two replicas on one resource: each reads the count before deciding. Measured before:
+    /// replica B, seeing replica A's 2 → 4, allowed itself another +2 at once, so the pair
+    /// scaled at twice the configured rate.
+    @Test("a change made by someone else (another replica) counts against the rate rules")
+    func othersChangesCount() {
+        var policy = perInstance(1, min: 2, max: 20)
+        policy.scaleUp = ScalingPolicy.Behavior(stabilizationSeconds: 0, rules: [ScalingPolicy.Rule(.pods, 2, periodSeconds: 2)])
+        let controller = ScalingController(policy: policy)
+        var a = ScalingState(), b = ScalingState()
+        _ = controller.decide(signal: 40, current: 2, now: -1000, state: &b)  // B has seen 2
+        let first = controller.decide(signal: 40, current: 2, now: 0, state: &a)
+        #expect(first.desired == 4)
+        a.applied(from: 2, to: 4, at: 0)
+        // B reads 4, half a second later: A's +2 is this period's whole budget.
+        let second = controller.decide(signal: 40, current: 4, now: 500, state: &b)
+        #expect(second.desired == 4 && second.reason.contains("limited"), "\(second.reason)")
+        // Once the period has passed, either may add the next 2.
+        #expect(controller.decide(signal: 40, current: 4, now: 2600, state: &b).desired == 6)
     }
 
     @Test("old state files (without since and idleSince) still load")
