@@ -144,53 +144,73 @@ package struct GoogleMonitoringSink: MetricSink {
     }
 
     package func publish(_ publication: Publication) async throws(SinkError) {
+        let finite = publication.points.filter(\.value.isFinite)
         let all = series(publication)
         if all.count < publication.points.count {
             logger.warning("non-finite values not sent to Cloud Monitoring", metadata: ["sink": "\(name)", "dropped": "\(publication.points.count - all.count)"])
             count(publication.points.count - all.count, "non_finite")
         }
+        // series() keeps the finite points' order: each series is its point's.
         let pending = await due(all)
-        var rejected: [String] = []
-        var retryLater: SinkError? = nil
+        let wanted = Set(pending.map { "\($0.key)\u{0}\($0.endTime)" })
+        let points = zip(finite, all).filter { wanted.contains("\($1.key)\u{0}\($1.endTime)") }.map(\.0)
+        var batches: [Batch<ArraySlice<TimeSeriesPoint>>] = []
         var start = 0
         while start < pending.count {
-            let batch = pending[start..<min(start + TimeSeriesEncoder.maxSeries, pending.count)]
-            start = batch.endIndex
-            do {
-                try await sendRefreshing(batch)
-                await ledger.record(batch)
-            } catch let failure {
-                guard let reasons = failure.partial else {
-                    if failure.error.retryable { throw failure.error }
-                    rejected.append(contentsOf: batch.map { _ in failure.error.message })
+            let end = min(start + TimeSeriesEncoder.maxSeries, pending.count)
+            batches.append(Batch(body: pending[start..<end], points: Array(points[start..<end])))
+            start = end
+        }
+        try await Delivery.send(batches, timestamp: publication.timestamp, refresh: {
+            logger.warning("Cloud Monitoring rejected the token; refreshing it and retrying once", metadata: ["sink": "\(name)"])
+            await tokens.invalidate()
+        }) { batch throws(SinkError) in try await write(batch) }
+    }
+
+    /// One request, and what it wrote recorded. When the answer names series, it is read point
+    /// by point: not named, or already stored (ordering) is written; transient is to retry;
+    /// anything else is refused for good.
+    func write(_ batch: ArraySlice<TimeSeriesPoint>) async throws(SinkError) {
+        do {
+            try await send(batch)
+            await ledger.record(batch)
+        } catch let failure {
+            guard let reasons = failure.partial else { throw failure.error }
+            var accepted: Set<Int> = [], refused: Set<Int> = []
+            var transient: String? = nil, refusal: String? = nil
+            for offset in batch.indices.map({ $0 - batch.startIndex }) {
+                guard let reason = reasons[offset] else {
+                    accepted.insert(offset)
                     continue
                 }
-                // Partial failure: the series not named were written; named ones are either
-                // already stored (ordering), transient (retry them), or refused for good.
-                var written: [TimeSeriesPoint] = []
-                for (offset, point) in batch.enumerated() {
-                    guard let reason = reasons[offset] else {
-                        written.append(point)
-                        continue
-                    }
-                    if TimeSeriesEncoder.meansAlreadyWritten(reason) {
-                        written.append(point)
-                    } else if Self.isTransient(reason) {
-                        retryLater = SinkError(.server, "Cloud Monitoring failed \(reasons.count) series transiently: \(reason)", retryable: true)
-                    } else {
-                        rejected.append(reason)
-                    }
+                if TimeSeriesEncoder.meansAlreadyWritten(reason) {
+                    accepted.insert(offset)
+                } else if Self.isTransient(reason) {
+                    transient = transient ?? reason
+                } else {
+                    refused.insert(offset)
+                    refusal = refusal ?? reason
                 }
-                await ledger.record(written)
             }
-        }
-        if let retryLater { throw retryLater }
-        if !rejected.isEmpty {
-            throw SinkError(
-                .invalid,
-                "Cloud Monitoring refused \(rejected.count) of \(pending.count) series: \(rejected[0]); this will never succeed: check metric names, labels and the monitored resource",
-                retryable: false, rejectedPoints: rejected.count
-            )
+            await ledger.record(accepted.map { batch[batch.startIndex + $0] })
+            // Every series named was already stored: the batch is written.
+            if transient == nil, refused.isEmpty { return }
+            var error: SinkError
+            if let transient {
+                error = SinkError(.server, "Cloud Monitoring failed \(batch.count - accepted.count - refused.count) series transiently: \(transient)", retryable: true)
+                if !refused.isEmpty {
+                    // Retried later without them: say so now.
+                    logger.error("Cloud Monitoring refused series for good", metadata: ["sink": "\(name)", "points": "\(refused.count)", "reason": "\(refusal ?? "")"])
+                    count(refused.count, "rejected")
+                }
+            } else {
+                error = SinkError(
+                    .invalid,
+                    "Cloud Monitoring refused \(refused.count) of \(batch.count) series: \(refusal ?? failure.error.message); this will never succeed: check metric names, labels and the monitored resource",
+                    retryable: false)
+            }
+            error.partial = PartialAnswer(accepted: accepted, refused: refused)
+            throw error
         }
     }
 
@@ -204,24 +224,6 @@ package struct GoogleMonitoringSink: MetricSink {
         /// Index in the batch → the reason, when the answer names series.
         var partial: [Int: String]?
     }
-
-    func sendRefreshing(_ batch: ArraySlice<TimeSeriesPoint>) async throws(Failure) {
-        do {
-            try await send(batch)
-        } catch where failureIsExpiredToken(error) {
-            logger.warning("Cloud Monitoring rejected the token; refreshing it and retrying once", metadata: ["sink": "\(name)"])
-            await tokens.invalidate()
-            do {
-                try await send(batch)
-            } catch {
-                var failure = error
-                if failure.error.code == .auth { failure.error.retryable = false }
-                throw failure
-            }
-        }
-    }
-
-    func failureIsExpiredToken(_ failure: Failure) -> Bool { failure.error.code == .auth && failure.error.retryable }
 
     func send(_ batch: ArraySlice<TimeSeriesPoint>) async throws(Failure) {
         let token: AccessToken

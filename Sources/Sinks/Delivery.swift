@@ -24,17 +24,35 @@ package enum Delivery {
         refresh: () async -> Void,
         _ send: (Body) async throws(SinkError) -> Void
     ) async throws(SinkError) {
+        // Points refused for good inside batches that were otherwise written: the rest of the
+        // publication still goes, and the refusal is reported at the end.
+        var refusal: SinkError? = nil
+        var refused = 0
         for (index, batch) in batches.enumerated() {
             do throws(SinkError) {
                 try await sendRefreshingOnce(batch.body, refresh: refresh, send)
             } catch {
                 var failed = error
-                let remaining = batches[index...].flatMap(\.points)
+                var unacknowledged = batch.points
+                if let partial = error.partial {
+                    refused += partial.refused.count
+                    unacknowledged = batch.points.indices.filter { !partial.accepted.contains($0) && !partial.refused.contains($0) }.map { batch.points[$0] }
+                    if !error.retryable, unacknowledged.isEmpty {
+                        refusal = refusal ?? error
+                        continue
+                    }
+                }
+                let remaining = unacknowledged + batches[(index + 1)...].flatMap(\.points)
                 failed.undelivered = Publication(timestamp: timestamp, points: remaining)
                 // A permanent error gives up on everything not yet acknowledged.
-                if !failed.retryable { failed.rejectedPoints = remaining.count }
+                if !failed.retryable { failed.rejectedPoints = remaining.count + refused }
                 throw failed
             }
+        }
+        if var refusal {
+            refusal.rejectedPoints = refused
+            refusal.undelivered = Publication(timestamp: timestamp, points: [])
+            throw refusal
         }
     }
 

@@ -16,6 +16,9 @@ package struct SinkError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The points of the publication the destination has not acknowledged (`Delivery`); nil
     /// means none were: all of it is still to send.
     package var undelivered: Publication? = nil
+    /// A batch the destination answered point by point: which of its points (by index in the
+    /// batch) it accepted, and which it refused for good. The others failed this time.
+    package var partial: PartialAnswer? = nil
 
     package init(_ code: Code, _ message: String, retryable: Bool, retryAfter: Duration? = nil, rejectedPoints: Int? = nil) {
         self.code = code
@@ -36,5 +39,17 @@ extension SinkError {
         case .redirect: self.init(.invalid, "\(service) \(error.message)", retryable: false)
         default: self.init(.network, "\(service) unreachable: \(error.message)", retryable: true)
         }
+    }
+}
+
+/// What a destination did with each point of a batch it refused in part (Cloud Monitoring names
+/// the time series it could not write).
+package struct PartialAnswer: Sendable, Equatable {
+    package var accepted: Set<Int>
+    package var refused: Set<Int>
+
+    package init(accepted: Set<Int>, refused: Set<Int>) {
+        self.accepted = accepted
+        self.refused = refused
     }
 }
