@@ -33,7 +33,10 @@ package struct RecordedTick: Codable, Sendable, Equatable {
     package struct Response: Codable, Sendable, Equatable {
         package var status: Int?
         package var contentType: String?
-        /// The body as text, or `bodyBase64` when it is not UTF-8.
+        /// The body, gzip-compressed then base64 (`base64 -d | zcat` reads it): pages compress
+        /// about tenfold, and a line decodes that much faster. `body` (text) and `bodyBase64`
+        /// are read too, for recordings written by hand.
+        package var bodyGzip: String?
         package var body: String?
         package var bodyBase64: String?
         /// A transport error instead of a response: its code and message.
@@ -43,11 +46,7 @@ package struct RecordedTick: Codable, Sendable, Equatable {
         package init(_ response: HTTPResponse) {
             status = response.status
             contentType = response.header("Content-Type")
-            if let text = String(validating: response.body, as: UTF8.self) {
-                body = text
-            } else {
-                bodyBase64 = Data(response.body).base64EncodedString()
-            }
+            bodyGzip = Data(Gzip.compress(response.body)).base64EncodedString()
         }
 
         package init(_ error: TransportError) {
@@ -56,6 +55,7 @@ package struct RecordedTick: Codable, Sendable, Equatable {
         }
 
         package var bytes: [UInt8] {
+            if let packed = bodyGzip.flatMap({ Data(base64Encoded: $0) }) { return Gzip.decompress(Array(packed)) ?? [] }
             if let body { return Array(body.utf8) }
             return bodyBase64.flatMap { Data(base64Encoded: $0) }.map { Array($0) } ?? []
         }
