@@ -289,15 +289,17 @@ package struct ScalingController: Sendable {
             parts.append(recommendation > current ? "held by the scale-up stabilization window" : "held by the scale-down stabilization window (\(policy.scaleDown.stabilization / 1000) s)")
         }
 
-        // Rate limits per period.
+        // Rate limits per period. A budget already spent (by another replica too) holds the
+        // count where it is; it never turns a scale-up into a scale-down (nor the reverse), as
+        // in the HPA.
         if desired > current {
-            let limit = upLimit(current: current, now: now, state: state)
+            let limit = max(upLimit(current: current, now: now, state: state), current)
             if desired > limit {
                 desired = limit
                 parts.append("scale-up limited to \(limit) by the rate rules")
             }
         } else if desired < current {
-            let limit = downLimit(current: current, now: now, state: state)
+            let limit = min(downLimit(current: current, now: now, state: state), current)
             if desired < limit {
                 desired = limit
                 parts.append("scale-down limited to \(limit) by the rate rules")

@@ -120,6 +120,15 @@ struct ControllerFeaturesTests {
         // B reads 4, half a second later: A's +2 is this period's whole budget.
         let second = controller.decide(signal: 40, current: 4, now: 500, state: &b)
         #expect(second.desired == 4 && second.reason.contains("limited"), "\(second.reason)")
+        // A's next look, before B has acted: A counts its own +2, and B's view changes
+        // nothing. Had someone else added more (4 → 8 within the period), the spent budget
+        // holds the count: a scale-up is never turned into a scale-down (found with two
+        // replicas: 6 → 4 → 2 under 40 jobs).
+        var c = ScalingState()
+        _ = controller.decide(signal: 40, current: 4, now: 100, state: &c)
+        c.applied(from: 4, to: 6, at: 100)
+        let spent = controller.decide(signal: 40, current: 8, now: 600, state: &c)
+        #expect(spent.desired == 8, "\(spent.reason)")
         // Once the period has passed, either may add the next 2.
         #expect(controller.decide(signal: 40, current: 4, now: 2600, state: &b).desired == 6)
     }
