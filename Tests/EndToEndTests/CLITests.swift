@@ -464,13 +464,19 @@ struct CLITests {
                 sinks:
                   - {type: cloudwatch, namespace: N, region: us-east-1, endpoint: "\(server.baseURL)/", access_key_id: AKID, secret_access_key: s, gzip: false}
                 """)
+            // The outbox keeps its queue as one publication whose points carry their own times.
             struct Outbox: Decodable {
-                struct Entry: Decodable { var timestamp: Int64 }
+                struct Point: Decodable { var time: Int64? }
+                struct Entry: Decodable {
+                    var timestamp: Int64
+                    var points: [Point]
+                }
                 var publications: [Entry]
             }
             let outboxFile = URL(fileURLWithPath: state + "/outbox/cloudwatch.json")
             func held() -> [Int64] {
-                (try? JSONDecoder().decode(Outbox.self, from: Data(contentsOf: outboxFile)))?.publications.map(\.timestamp) ?? []
+                let publications = (try? JSONDecoder().decode(Outbox.self, from: Data(contentsOf: outboxFile)))?.publications ?? []
+                return publications.flatMap { publication in publication.points.map { $0.time ?? publication.timestamp } }
             }
             let first = try ChildProcess(Self.binary, ["run", "--config", path])
             let deadline = ContinuousClock.now + .seconds(30)
@@ -484,13 +490,15 @@ struct CLITests {
             let before = server.requests.count
             let second = try ChildProcess(Self.binary, ["run", "--config", path])
             func deliveredTimestamps() -> Set<Int64> {
-                Set(server.requests.dropFirst(before).compactMap { request -> Int64? in
-                    guard let field = request.bodyText.split(separator: "&").first(where: { $0.hasPrefix("MetricData.member.1.Timestamp=") }),
-                        let text = String(field.dropFirst("MetricData.member.1.Timestamp=".count)).removingPercentEncoding
-                    else { return nil }
-                    let formatter = ISO8601DateFormatter()
-                    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-                    return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+                Set(server.requests.dropFirst(before).flatMap { request -> [Int64] in
+                    request.bodyText.split(separator: "&").compactMap { field -> Int64? in
+                        guard field.hasPrefix("MetricData.member."), field.contains(".Timestamp="),
+                            let text = field.split(separator: "=", maxSplits: 1).last.map(String.init)?.removingPercentEncoding
+                        else { return nil }
+                        let formatter = ISO8601DateFormatter()
+                        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                        return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+                    }
                 })
             }
             let again = ContinuousClock.now + .seconds(30)

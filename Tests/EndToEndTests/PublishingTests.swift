@@ -39,10 +39,18 @@ struct PublishingTests {
                     try await Task.sleep(for: .milliseconds(200))
                 }
                 #expect(child.stdoutSoFar.split(separator: "\n").count >= 5, "stdout printed every tick")
-                let metrics = try await CurlTransport(environment: [:]).send(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics"))
-                let text = String(decoding: metrics.body, as: UTF8.self)
-                let queued = text.split(separator: "\n").first { $0.hasPrefix(#"scalebridge_sink_queue_points{sink="cw""#) }
-                let waiting = queued.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+                // The gauge as the daemon reports it, read until three points wait (a loaded
+                // machine may take a moment longer to hand them over).
+                var queued: Substring? = nil
+                var waiting = 0.0
+                let settle = ContinuousClock.now + .seconds(10)
+                repeat {
+                    let metrics = try await CurlTransport(environment: [:]).send(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics"))
+                    let text = String(decoding: metrics.body, as: UTF8.self)
+                    queued = text.split(separator: "\n").first { $0.hasPrefix(#"scalebridge_sink_queue_points{sink="cw""#) }
+                    waiting = queued.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+                    if waiting < 3 { try await Task.sleep(for: .milliseconds(250)) }
+                } while waiting < 3 && ContinuousClock.now < settle
                 #expect(waiting >= 3, "the hung sink's points wait in its queue: \(queued.map(String.init) ?? "no gauge")")
                 child.signal(SIGTERM)
                 let output = await child.wait(timeout: .seconds(30))
