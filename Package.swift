@@ -84,12 +84,12 @@ let package = Package(
         ),
         .target(
             name: "Sinks",
-            dependencies: ["Formats", "Exposition", "Transport", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["Formats", "Exposition", "Transport", "Config", "Credentials", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
         .target(
             name: "CloudWatch",
             dependencies: [
-                "Formats", "Sinks", "Transport", "Signing", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
+                "Config", "YAML", "Formats", "Sinks", "Transport", "Signing", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "AzureMonitor",
             dependencies: [
-                "Formats", "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
+                "Config", "YAML", "Formats", "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "GoogleMonitoring",
             dependencies: [
-                "Formats", "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
+                "Config", "YAML", "Formats", "Sinks", "Transport", "Credentials", "Exposition", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "CloudRun",
             dependencies: [
-                "Formats", "Scaling", "Sinks", "Transport", "Credentials", .product(name: "Logging", package: "swift-log"),
+                "Config", "YAML", "Formats", "Scaling", "Sinks", "Transport", "Credentials", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -136,7 +136,7 @@ let package = Package(
             ]
         ),
         // Every parser of remote bytes as a fuzz target (Fuzz/, make fuzz; replayed by make test).
-        .target(name: "FuzzTargets", dependencies: ["Exposition", "Query", "Config", "Formats", "Sinks", "Signing", "Credentials", "CloudWatch", "AzureMonitor", "QuerySources", "Discovery"]),
+        .target(name: "FuzzTargets", dependencies: ["Exposition", "Query", "Config", "Formats", "Sinks", "Signing", "Credentials", "CloudWatch", "AzureMonitor", "QuerySources", "Discovery", "Bridge"]),
         .target(
             name: "Bridge",
             dependencies: [
@@ -159,7 +159,7 @@ let package = Package(
             dependencies: [
                 "QuerySources",
                 "CMalloc",
-                "Formats", "Bridge", "Replay", "Scaling", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint", "Threads",
+                "Formats", "Bridge", "Replay", "Scaling", "CloudRun", "Config", "Query", "Transport", "Pipeline", "Scrape", "Sinks", "MetricsEndpoint", "Threads",
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -176,7 +176,7 @@ let package = Package(
         ),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "BridgeTesting"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Exposition", "BridgeTesting"], exclude: ["Parity"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Formats", "BridgeTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Formats", "Bridge", "Sinks", "CloudWatch", "AzureMonitor", "GoogleMonitoring", "CloudRun", "BridgeTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "BridgeTesting"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "BridgeTesting"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),

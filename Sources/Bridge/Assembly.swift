@@ -152,91 +152,26 @@ package enum Assembly {
             let outbox = OutboxSink(retrying(sink), directory: config.stateDirectory, logger: logger)
             return offTick ? SinkWorker(outbox, mode: .queue(capacity: outbox.capacity), logger: logger) : outbox
         }
+        let context = SinkContext(
+            transport: transport, logger: logger, environment: environment, stateDirectory: config.stateDirectory, write: write,
+            awsCredentials: { base, role, region, sts in awsCredentials(base, role: role, region: region, stsEndpoint: sts, transport: transport, logger: logger) },
+            googleTokens: { credentials, scopes, audience in
+                googleTokens(credentials, scopes: scopes, audience: audience, transport: transport, logger: logger, environment: environment)
+            }
+        )
         for sink in config.sinks {
-            switch sink {
-            case .stdout(let name, let format, _):
-                result.append(StdoutSink(name: name, format: format == .json ? .json : .text, write: write))
-            case .cloudwatch(let settings):
-                result.append(durable(try await cloudWatch(settings, transport: transport, logger: logger, environment: environment)))
-            case .prometheus(let name, _):
-                result.append(PrometheusSink(name: name))
-            case .googleMonitoring(let settings):
-                result.append(durable(googleMonitoring(settings, transport: transport, logger: logger, environment: environment)))
-            case .cloudRun(let settings):
+            guard let plugin = SinkRegistry.plugin(sink.type) else { continue }
+            let made = try await plugin.make(sink.settings, context)
+            switch plugin.delivery {
+            case .local: result.append(made)
+            case .metric: result.append(durable(made))
+            case .scaler:
                 // No outbox: an old scaling decision must never be replayed.
-                let scaler = retrying(cloudRun(settings, stateDirectory: config.stateDirectory, transport: transport, logger: logger, environment: environment))
+                let scaler = retrying(made)
                 result.append(offTick ? SinkWorker(scaler, mode: .latest, logger: logger) : scaler)
-            case .azureMonitor(let settings):
-                result.append(durable(azureMonitor(settings, transport: transport, logger: logger, environment: environment)))
-            case .emf(let config, let path):
-                result.append(EMFSink(settings: cloudWatchSettings(config, region: config.region ?? "", environment: environment), path: path))
             }
         }
         return result
-    }
-
-    static func cloudWatchSettings(_ config: CloudWatchSinkConfig, region: String, environment: [String: String]) -> CloudWatchSink.Settings {
-        var settings = CloudWatchSink.Settings(namespace: config.namespace, region: region)
-        settings.name = config.name
-        settings.endpoint = config.endpoint ?? environment["AWS_ENDPOINT_URL_CLOUDWATCH"] ?? environment["AWS_ENDPOINT_URL"]
-        settings.metricNames = config.metricNames
-        settings.units = config.units
-        settings.dimensions = config.dimensions
-        settings.labelDimensions = config.labelDimensions
-        settings.storageResolution = config.storageResolution
-        settings.gzip = config.gzip
-        return settings
-    }
-
-    static func cloudWatch(_ config: CloudWatchSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async throws(ConfigErrors) -> CloudWatchSink {
-        guard let region = await AWSCredentialChain.region(configured: config.region, environment: environment, transport: transport, imds: config.imdsEndpoint) else {
-            throw ConfigErrors([
-                ConfigError(config.location, "sinks.\(config.name).region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)", hint: "set region: (e.g. eu-west-1) or AWS_REGION")
-            ])
-        }
-        let settings = cloudWatchSettings(config, region: region, environment: environment)
-        if config.endpoint == nil, let endpoint = settings.endpoint, !SecureURL.acceptable(endpoint) {
-            let variable = environment["AWS_ENDPOINT_URL_CLOUDWATCH"] != nil ? "AWS_ENDPOINT_URL_CLOUDWATCH" : "AWS_ENDPOINT_URL"
-            throw ConfigErrors([
-                ConfigError(config.location, "sinks.\(config.name).endpoint", "\(variable) (\(RedactedURL.display(endpoint))) must be an https URL: signed requests are sent there; plain http is allowed only to 127.0.0.1, localhost or [::1]")
-            ])
-        }
-        let source: any AWSCredentialProvider
-        if let key = config.accessKeyID, let secret = config.secretAccessKey {
-            source = StaticCredentialProvider(AWSCredentials(accessKeyID: key.reveal(), secretAccessKey: secret.reveal(), sessionToken: config.sessionToken?.reveal()))
-        } else {
-            var endpoints = AWSCredentialChain.Endpoints(sts: config.stsEndpoint, imds: config.imdsEndpoint)
-            if let base = config.containerCredentialsBase { endpoints.containerBase = base }
-            source = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: config.profile, endpoints: endpoints)
-        }
-        let credentials = awsCredentials(source, role: config.assumeRole, region: region, stsEndpoint: config.stsEndpoint, transport: transport, logger: logger)
-        return CloudWatchSink(settings: settings, credentials: credentials, transport: transport, logger: logger)
-    }
-
-    static func azureMonitor(_ config: AzureMonitorSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) -> AzureMonitorSink {
-        var settings = AzureMonitorSink.Settings(region: config.region, resourceID: config.resourceID)
-        settings.name = config.name
-        settings.namespace = config.namespace
-        settings.endpoint = config.endpoint
-        settings.metricNames = config.naming.metricNames
-        settings.dimensions = config.naming.dimensions
-        settings.labelDimensions = config.naming.labelDimensions
-        settings.gzip = config.gzip
-        var identity = AzureCredentialChain.Settings()
-        identity.kind = config.credential.rawValue
-        identity.tenantID = config.tenantID
-        identity.clientID = config.clientID
-        identity.clientSecret = config.clientSecret?.reveal()
-        identity.certificatePath = config.certificatePath
-        identity.certificatePassword = config.certificatePassword?.reveal()
-        identity.sendCertificateChain = config.sendCertificateChain
-        identity.federatedTokenFile = config.federatedTokenFile
-        identity.authorityHost = config.authorityHost
-        identity.imdsEndpoint = config.imdsEndpoint
-        if let id = config.managedIdentityObjectID { identity.managedIdentity = .objectID(id) }
-        if let id = config.managedIdentityResourceID { identity.managedIdentity = .resourceID(id) }
-        let source = AzureCredentialChain.provider(identity, scope: AzureMonitorSink.scope, environment: environment, transport: transport)
-        return AzureMonitorSink(settings: settings, tokens: CachedTokenProvider(source, logger: logger), transport: transport, logger: logger)
     }
 
     static func googleTokens(_ config: GoogleCredentialConfig, scopes: [String], audience: String, transport: any HTTPTransport, logger: Logger, environment: [String: String]) -> any TokenProvider {
@@ -248,58 +183,6 @@ package enum Assembly {
         let source = GoogleCredentialChain.provider(settings, scopes: scopes, audience: audience, environment: environment, transport: transport)
         // google-auth refreshes 3 min 45 s ahead; 5 min is a little earlier still.
         return CachedTokenProvider(source, logger: logger)
-    }
-
-    static func googleMonitoring(_ config: GoogleMonitoringSinkConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) -> GoogleMonitoringSink {
-        var settings = GoogleMonitoringSink.Settings(projectID: config.project)
-        settings.name = config.name
-        settings.metricPrefix = config.metricPrefix
-        settings.metricNames = config.naming.metricNames
-        settings.labels = config.naming.dimensions
-        settings.labelDimensions = config.naming.labelDimensions
-        settings.resourceType = config.resourceType
-        settings.resourceLabels = config.resourceLabels
-        settings.minInterval = config.minInterval
-        if let endpoint = config.endpoint { settings.endpoint = endpoint }
-        let tokens = googleTokens(config.credentials, scopes: GoogleMonitoringSink.scopes, audience: GoogleMonitoringSink.audience, transport: transport, logger: logger, environment: environment)
-        return GoogleMonitoringSink(settings: settings, tokens: tokens, transport: transport, logger: logger)
-    }
-
-    package static func scalingPolicy(_ config: CloudRunSinkConfig) -> ScalingPolicy {
-        let metrics = config.drivers.map { driver in
-            ScalingPolicy.Metric(
-                name: driver.signal, mode: driver.targetRatio.map { .ratio(target: $0) } ?? .perInstance(target: driver.targetPerInstance ?? 1), activation: driver.activation)
-        }
-        var policy = ScalingPolicy(metrics: metrics, minInstances: config.minInstances, maxInstances: config.maxInstances)
-        policy.tolerance = config.tolerance
-        policy.idleBeforeZero = Int64(config.idleBeforeZero.components.seconds) * 1000
-        policy.floors = config.floors.map { ScalingPolicy.Floor(schedule: $0.cron, min: $0.min, durationSeconds: $0.duration.components.seconds) }
-        func behavior(_ config: ScalingBehaviorConfig) -> ScalingPolicy.Behavior {
-            ScalingPolicy.Behavior(
-                stabilizationSeconds: config.stabilization.components.seconds,
-                rules: config.rules.map { ScalingPolicy.Rule(ScalingPolicy.Rule.Kind(rawValue: $0.kind) ?? .pods, $0.value, periodSeconds: $0.period.components.seconds) },
-                select: ScalingPolicy.Behavior.Select(rawValue: config.select) ?? .max
-            )
-        }
-        policy.scaleUp = behavior(config.scaleUp)
-        policy.scaleDown = behavior(config.scaleDown)
-        policy.onMissing = config.onMissing.map { .instances($0) } ?? .hold
-        return policy
-    }
-
-    static func cloudRun(_ config: CloudRunSinkConfig, stateDirectory: String?, transport: any HTTPTransport, logger: Logger, environment: [String: String]) -> CloudRunSink {
-        let target: CloudRunSink.Target =
-            if let pool = config.workerPool { .workerPool(pool) } else if config.serviceScaling == .min_instances {
-                .serviceMinInstances(config.service ?? "")
-            } else { .serviceManual(config.service ?? "") }
-        var settings = CloudRunSink.Settings(project: config.project, region: config.region, target: target, policy: scalingPolicy(config))
-        settings.name = config.name
-        settings.dryRun = config.dryRun
-        if let endpoint = config.endpoint { settings.endpoint = endpoint }
-        settings.operationTimeout = config.operationTimeout
-        settings.statePath = stateDirectory.map { "\($0)/scaling/\(OutboxSink.fileName(config.name)).json" }
-        let tokens = googleTokens(config.credentials, scopes: CloudRunSink.scopes, audience: CloudRunSink.audience, transport: transport, logger: logger, environment: environment)
-        return CloudRunSink(settings: settings, tokens: tokens, transport: transport, logger: logger)
     }
 
     /// - Parameter signals: the config's signals, compiled by `signals(_:)`.

@@ -1,3 +1,6 @@
+import Sinks
+import CloudWatch
+import CloudRun
 import Config
 import Formats
 import Pipeline
@@ -21,7 +24,7 @@ package enum Lints {
 
         // 1. A signal that cannot exceed 1 with a per-instance target caps the replica count.
         for sink in config.sinks {
-            guard case .cloudRun(let run) = sink else { continue }
+            guard let run = sink.settings as? CloudRunSinkConfig else { continue }
             for driver in run.drivers {
             guard let target = driver.targetPerInstance, let signal = byName[driver.signal] else { continue }
             let ceiling = signal.max.map { min($0, 1) } ?? (isRatio(signal.query.expression) ? 1 : nil)
@@ -61,8 +64,8 @@ package enum Lints {
             }
         }
         for sink in config.sinks {
-            switch sink {
-            case .cloudwatch(let cw):
+            switch sink.settings {
+            case let cw as CloudWatchSinkConfig:
                 // 4. Target tracking evaluates per minute: a coarser publication leaves gaps.
                 if interval > 60 {
                     warnings.append(Warning(location: cw.location, code: "coarse_period", message: "scrape.interval is \(interval) s but target tracking evaluates CloudWatch metrics every 60 s: minutes without a point are missing data; use interval: 60s or less"))
@@ -78,12 +81,13 @@ package enum Lints {
                         )
                     )
                 }
-            case .prometheus(_, let location):
+            case let prometheus as PrometheusSinkConfig:
+                let location = prometheus.location
                 // KEDA's prometheus scaler polls every 30 s by default.
                 if interval > 30 {
                     warnings.append(Warning(location: location, code: "coarse_period", message: "scrape.interval is \(interval) s but KEDA polls every 30 s by default: it reads the same value several times and reacts late; use interval: 30s or less"))
                 }
-            case .cloudRun(let run):
+            case let run as CloudRunSinkConfig:
                 if interval > 60 {
                     warnings.append(Warning(location: run.location, code: "coarse_period", message: "scrape.interval is \(interval) s: the Cloud Run scaler decides only that often"))
                 }

@@ -46,46 +46,10 @@ package enum CheckReport {
         }
         out += "sinks (\(config.sinks.count)):\n"
         for sink in config.sinks {
-            switch sink {
-            case .stdout(let name, let format, _): out += "  \(name)  stdout, \(format.rawValue)\n"
-            case .prometheus(let name, _):
-                out += "  \(name)  prometheus (signals on the listener's /metrics, `run` only)\n"
-            case .emf(let emf, let path):
-                out += "  \(emf.name)  emf (Embedded Metric Format) to \(path ?? "stdout"), namespace \(emf.namespace)\n"
-            case .cloudwatch(let cw):
-                let credentials = cw.accessKeyID != nil ? "static keys \(cw.accessKeyID!) / \(cw.secretAccessKey!)" : "AWS credential chain\(cw.profile.map { " (profile \($0))" } ?? "")"
-                out += "  \(cw.name)  cloudwatch, namespace \(cw.namespace), region \(cw.region ?? "from environment"), \(cw.storageResolution)s resolution, credentials: \(credentials)\(cw.endpoint.map { ", endpoint \($0)" } ?? "")\n"
-            case .googleMonitoring(let google):
-                let resource = ([("project_id", google.project)] + google.resourceLabels.map { ($0.name, $0.value) }).map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
-                out += "  \(google.name)  google_monitoring, project \(google.project), types \(google.metricPrefix)<signal>, resource \(google.resourceType) {\(resource)}, at most one point per series every \(DurationParser.format(google.minInterval)), credentials: \(googleCredentials(google.credentials))\n"
-            case .cloudRun(let run):
-                let target = run.workerPool.map { "worker pool \($0)" } ?? "service \(run.service ?? "") (\(run.serviceScaling.rawValue))"
-                let formulas = run.drivers.map { driver in
-                    driver.targetRatio.map { "ceil(current × \(driver.signal) / \(ValueFormat.prometheus($0)))" } ?? "ceil(\(driver.signal) / \(ValueFormat.prometheus(driver.targetPerInstance ?? 1)))"
-                }
-                let formula = formulas.count == 1 ? formulas[0] : "the largest of " + formulas.joined(separator: ", ")
-                var extras = ""
-                if run.minInstances == 0 {
-                    let activations = run.drivers.map { "\($0.signal) > \(ValueFormat.prometheus($0.activation))" }.joined(separator: " or ")
-                    extras += ", scale to zero after \(DurationParser.format(run.idleBeforeZero)) with no signal active (active: \(activations))"
-                }
-                for floor in run.floors { extras += ", at least \(floor.min) for \(DurationParser.format(floor.duration)) from `\(floor.cron)` (UTC)" }
-                out += "  \(run.name)  cloud_run, \(target) in \(run.project)/\(run.region): \(formula) instances within [\(run.minInstances), \(run.maxInstances)]\(extras), tolerance \(ValueFormat.prometheus(run.tolerance)), scale-down stabilization \(DurationParser.format(run.scaleDown.stabilization)), missing signal: \(run.onMissing.map { "\($0) instance(s)" } ?? "hold")\(run.dryRun ? ", DRY RUN" : ""), credentials: \(googleCredentials(run.credentials))\n"
-            case .azureMonitor(let azure):
-                var identity = azure.credential.rawValue.replacing("_", with: " ")
-                if azure.credential == .auto { identity = "environment, workload identity, then managed identity" }
-                if let client = azure.clientID { identity += ", client id \(client)" }
-                if azure.clientSecret != nil { identity += ", client secret \(azure.clientSecret!)" }
-                out += "  \(azure.name)  azure_monitor, resource \(azure.resourceID), region \(azure.region), namespace \(azure.namespace), identity: \(identity)\(azure.endpoint.map { ", endpoint \($0)" } ?? "")\n"
-            }
+            out += "  \(sink.name)  \(SinkRegistry.plugin(sink.type)?.describe(sink.settings) ?? sink.type)\n"
         }
         if config.sinks.isEmpty { out += "  (none: values are computed but not published)\n" }
         return out
-    }
-
-    static func googleCredentials(_ credentials: GoogleCredentialConfig) -> String {
-        let file = credentials.keyFile.map { "key file \($0)" } ?? "GOOGLE_APPLICATION_CREDENTIALS, then the metadata server"
-        return file + (credentials.selfSignedJWT ? " (self-signed JWTs)" : "")
     }
 
     static func postProcessing(_ signal: SignalDefinition) -> String {

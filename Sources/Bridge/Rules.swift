@@ -1,3 +1,6 @@
+import Sinks
+import CloudWatch
+import AzureMonitor
 import Config
 import Formats
 
@@ -93,7 +96,7 @@ package enum Rules {
     }
 
     static func cloudWatch(_ config: BridgeConfig) -> CloudWatchSinkConfig? {
-        for sink in config.sinks { if case .cloudwatch(let cw) = sink { return cw } }
+        for sink in config.sinks { if let cw = sink.settings as? CloudWatchSinkConfig { return cw } }
         return nil
     }
 
@@ -227,11 +230,11 @@ package enum Rules {
         // Each scaler's name for the value that wakes the workload from zero.
         let activation = goal.activation.map(number)
         for sink in config.sinks {
-            switch sink {
-            case .prometheus:
+            switch sink.settings {
+            case is PrometheusSinkConfig:
                 let port = config.listen.split(separator: ":").last.map(String.init) ?? "9464"
                 return ("metrics-api", [("url", "http://\(options.host):\(port)/metrics"), ("format", "prometheus"), ("valueLocation", signal.name), ("targetValue", target)] + (activation.map { [("activationTargetValue", $0)] } ?? []))
-            case .cloudwatch(let cw):
+            case let cw as CloudWatchSinkConfig:
                 var metadata = [("namespace", cw.namespace), ("metricName", cw.metricNames[signal.name] ?? signal.name)]
                 if !cw.dimensions.isEmpty {
                     metadata += [("dimensionName", cw.dimensions.map(\.name).joined(separator: ";")), ("dimensionValue", cw.dimensions.map(\.value).joined(separator: ";"))]
@@ -239,7 +242,7 @@ package enum Rules {
                 metadata += [("metricStat", "Average"), ("metricStatPeriod", "60"), ("targetMetricValue", target)] + (activation.map { [("activationTargetMetricValue", $0)] } ?? [])
                 metadata += [("awsRegion", cw.region ?? "REGION"), ("identityOwner", "operator")]
                 return ("aws-cloudwatch", metadata)
-            case .azureMonitor(let azure):
+            case let azure as AzureMonitorSinkConfig:
                 // KEDA wants the resource without its subscription and group, and those apart.
                 let parts = azure.resourceID.split(separator: "/").map(String.init)
                 let subscription = parts.count > 1 ? parts[1] : ""

@@ -1,3 +1,4 @@
+import Bridge
 import AzureMonitor
 import CloudWatch
 import Config
@@ -80,7 +81,7 @@ package enum FuzzTargets {
 
     /// The config loader: YAML, `${…}` interpolation, validation.
     static func config(_ bytes: [UInt8]) {
-        _ = try? ConfigLoader.parse(yaml: String(decoding: bytes, as: UTF8.self), source: "fuzz.yaml", environment: ["A": "1", "TOKEN": "s3cr3t"], baseDirectory: "/nonexistent")
+        _ = try? ConfigLoader.parse(yaml: String(decoding: bytes, as: UTF8.self), source: "fuzz.yaml", environment: ["A": "1", "TOKEN": "s3cr3t"], baseDirectory: "/nonexistent", sinks: SinkRegistry.readers)
     }
 
     static func retryAfter(_ bytes: [UInt8]) {

@@ -1,3 +1,4 @@
+import CloudRun
 import ArgumentParser
 import Bridge
 import Config
@@ -20,12 +21,8 @@ import Transport
 /// `min_instances`) and the platform applies every decision at once.
 func simulatedControllers(_ config: BridgeConfig, current: Int?) -> [SimulatedController] {
     config.sinks.compactMap { sink in
-        guard case .cloudRun(let run) = sink else { return nil }
-        return SimulatedController(
-            name: run.name,
-            policy: Assembly.scalingPolicy(run),
-            current: current ?? run.minInstances
-        )
+        guard let run = sink.settings as? CloudRunSinkConfig else { return nil }
+        return SimulatedController(name: run.name, policy: run.policy, current: current ?? run.minInstances)
     }
 }
 

@@ -77,12 +77,12 @@ struct ReplayTests {
             // `run`'s sinks, on the test clock.
             let printed = Mutex<[String]>([])
             let clock = Mutex<Int64>(0)
-            guard case .cloudRun(let runConfig) = config.sinks[1] else { Issue.record("no cloud_run sink"); return }
+            let runConfig = try #require(config.sinks[1].settings as? CloudRunSinkConfig)
             var settings = CloudRunSink.Settings(
                 project: "my-project",
                 region: "europe-west1",
                 target: .workerPool("queue-worker"),
-                policy: Assembly.scalingPolicy(runConfig)
+                policy: runConfig.policy
             )
             settings.endpoint = cloudRun.baseURL
             settings.pollInterval = .milliseconds(5)
@@ -113,7 +113,7 @@ struct ReplayTests {
 
             let replayTick = Tick(targets: [], signals: signals, sinks: [], scraper: tick.scraper, logger: logger)
             let controllers = [
-                SimulatedController(name: runConfig.name, policy: Assembly.scalingPolicy(runConfig), current: 1)
+                SimulatedController(name: runConfig.name, policy: runConfig.policy, current: 1)
             ]
             let rows = await Replayer.replay(recorded, tick: replayTick, controllers: controllers, logger: logger)
 

@@ -27,46 +27,20 @@ package enum ConfigKeys {
         "name", "expr", "buffer", "min", "max", "round", "labels", "on_empty", "on_target_down", "fallback", "fallback_after", "max_age",
         "min_targets_up", "source",
     ]
-    package static let stdoutSink = ["type", "name", "format"]
-    package static let cloudwatchSink = [
-        "type", "name", "namespace", "region", "endpoint", "metric_names", "units", "dimensions", "label_dimensions",
-        "storage_resolution", "gzip", "access_key_id", "secret_access_key", "session_token", "profile", "sts_endpoint",
-        "role_arn", "external_id", "role_session_name", "duration",
-        "imds_endpoint", "container_credentials_base",
-    ]
-
-    package static let azureMonitorSink = [
-        "type", "name", "region", "resource_id", "namespace", "endpoint", "metric_names", "dimensions", "label_dimensions", "gzip", "credential",
-        "tenant_id", "client_id", "client_secret", "certificate_path", "certificate_password", "send_certificate_chain", "federated_token_file",
-        "authority_host", "managed_identity_object_id", "managed_identity_resource_id", "imds_endpoint",
-    ]
+    /// Google credential keys, shared by the Google sinks.
     package static let googleCredentials = ["key_file", "self_signed_jwt", "token_url", "metadata_endpoint"]
-    package static let googleMonitoringSink = [
-        "type", "name", "project", "metric_prefix", "metric_names", "labels", "label_dimensions", "resource", "min_interval", "endpoint",
-    ] + googleCredentials
-    package static let cloudRunSink = [
-        "type", "name", "project", "region", "worker_pool", "service", "service_scaling", "signal", "target_per_instance", "target_ratio",
-        "activation", "signals", "min_instances", "max_instances", "idle_before_zero", "floors", "tolerance", "scale_up", "scale_down",
-        "on_missing", "dry_run", "endpoint", "operation_timeout",
-    ] + googleCredentials
-    package static let cloudRunSignal = ["signal", "target_per_instance", "target_ratio", "activation"]
-    package static let scheduleFloor = ["cron", "min", "duration"]
-    package static let scalingBehavior = ["stabilization", "policies", "select"]
-    package static let scalingRule = ["type", "value", "period"]
-    package static let prometheusSink = ["type", "name"]
-    package static let emfSink = ["type", "name", "namespace", "metric_names", "units", "dimensions", "label_dimensions", "storage_resolution", "path"]
 
     package static var all: [(section: String, keys: [String])] {
-        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("ec2", ec2), ("ecs", ecs), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal), ("sinks: stdout", stdoutSink), ("sinks: cloudwatch", cloudwatchSink), ("sinks: emf", emfSink), ("sinks: prometheus", prometheusSink),
-            ("sinks: azure_monitor", azureMonitorSink), ("sinks: google_monitoring", googleMonitoringSink), ("sinks: cloud_run", cloudRunSink),
-            ("cloud_run: signals[]", cloudRunSignal), ("cloud_run: floors[]", scheduleFloor), ("cloud_run: scale_up/scale_down", scalingBehavior), ("scale_*: policies[]", scalingRule)]
+        // Each sink's keys come with its reader (`SinkReader.keys`).
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("ec2", ec2), ("ecs", ecs), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal)]
     }
 }
 
 /// Reads and validates a config file. Every problem is reported at once, each with file, line,
 /// column and key path.
 package enum ConfigLoader {
-    package static func load(path: String, environment: [String: String]) throws(ConfigErrors) -> BridgeConfig {
+    /// - Parameter sinks: a reader per sink type (the registry in `Bridge`).
+    package static func load(path: String, environment: [String: String], sinks: [SinkReader]) throws(ConfigErrors) -> BridgeConfig {
         let text: String
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -82,11 +56,11 @@ package enum ConfigLoader {
             ])
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(yaml: text, source: path, environment: environment, baseDirectory: directory)
+        return try parse(yaml: text, source: path, environment: environment, baseDirectory: directory, sinks: sinks)
     }
 
     /// - Parameter baseDirectory: relative `file:` target URLs are resolved against it.
-    package static func parse(yaml: String, source: String, environment: [String: String], baseDirectory: String? = nil) throws(ConfigErrors) -> BridgeConfig {
+    package static func parse(yaml: String, source: String, environment: [String: String], baseDirectory: String? = nil, sinks: [SinkReader]) throws(ConfigErrors) -> BridgeConfig {
         let root: Node
         do {
             guard let node = try YAML.compose(yaml) else {
@@ -135,9 +109,9 @@ package enum ConfigLoader {
                 }
             }
         }
-        if let sinks = top["sinks"], let list = reader.sequence(sinks.value, "sinks") {
+        if let entry = top["sinks"], let list = reader.sequence(entry.value, "sinks") {
             for (index, node) in list.enumerated() {
-                if let sink = readSink(node, "sinks[\(index)]", &reader) {
+                if let sink = readSink(node, "sinks[\(index)]", &reader, sinks: sinks) {
                     config.sinks.append(sink)
                     indices.sinks.append(index)
                 }
@@ -292,7 +266,7 @@ package enum ConfigLoader {
         return access
     }
 
-    static func readAssumeRole(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> AssumeRoleConfig? {
+    package static func readAssumeRole(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> AssumeRoleConfig? {
         guard let arn = reader.optionalString(entries, "role_arn", path) else {
             for key in ["external_id", "role_session_name", "duration"] where entries[key] != nil {
                 reader.error(entries[key]!.key, "\(path).\(key)", "only applies with role_arn")
@@ -543,95 +517,26 @@ package enum ConfigLoader {
         return policy
     }
 
-    static func readSink(_ node: Node, _ path: String, _ reader: inout NodeReader) -> SinkConfig? {
+    /// One `sinks[]` entry, read by the reader its `type` names.
+    static func readSink(_ node: Node, _ path: String, _ reader: inout NodeReader, sinks: [SinkReader]) -> SinkConfig? {
+        let known = sinks.map(\.type)
         guard case .mapping = node else {
             reader.error(node, path, "expected a mapping with at least `type`")
             return nil
         }
         guard let typeEntries = reader.mapping(node, path, allowed: []), let typeEntry = typeEntries["type"] else {
-            reader.error(node, "\(path).type", "is required", hint: "one of \(SinkConfig.knownTypes.joined(separator: ", "))")
+            reader.error(node, "\(path).type", "is required", hint: "one of \(known.joined(separator: ", "))")
             return nil
         }
         guard let type = reader.string(typeEntry.value, "\(path).type") else { return nil }
-        switch type {
-        case "stdout":
-            guard let entries = reader.mapping(node, path, allowed: ConfigKeys.stdoutSink) else { return nil }
-            let name = reader.optionalString(entries, "name", path) ?? "stdout"
-            var format = StdoutFormat.text
-            if let entry = entries["format"] { format = reader.choice(entry.value, "\(path).format", as: StdoutFormat.self) ?? .text }
-            return .stdout(name: name, format: format, location: reader.location(node))
-        case "cloudwatch":
-            return readCloudWatch(node, path, &reader, allowed: ConfigKeys.cloudwatchSink).map(SinkConfig.cloudwatch)
-        case "prometheus":
-            guard let entries = reader.mapping(node, path, allowed: ConfigKeys.prometheusSink) else { return nil }
-            let name = reader.optionalString(entries, "name", path) ?? "prometheus"
-            return .prometheus(name: name, location: reader.location(node))
-        case "azure_monitor":
-            return readAzureMonitor(node, path, &reader).map(SinkConfig.azureMonitor)
-        case "google_monitoring":
-            return readGoogleMonitoring(node, path, &reader).map(SinkConfig.googleMonitoring)
-        case "cloud_run":
-            return readCloudRun(node, path, &reader).map(SinkConfig.cloudRun)
-        case "emf":
-            guard var config = readCloudWatch(node, path, &reader, allowed: ConfigKeys.emfSink) else { return nil }
-            if config.name == "cloudwatch" { config.name = "emf" }
-            let file = reader.mapping(node, path, allowed: []).flatMap { reader.optionalString($0, "path", path) }
-            return .emf(config, path: file)
-        default:
+        guard let sink = sinks.first(where: { $0.type == type }) else {
             reader.error(
                 typeEntry.value, "\(path).type", "unknown sink type `\(type)`",
-                hint: nearest(type, in: SinkConfig.knownTypes).map { "did you mean `\($0)`?" } ?? "available: \(SinkConfig.knownTypes.joined(separator: ", "))"
+                hint: nearest(type, in: known).map { "did you mean `\($0)`?" } ?? "available: \(known.joined(separator: ", "))"
             )
             return nil
         }
-    }
-
-    static func readCloudWatch(_ node: Node, _ path: String, _ reader: inout NodeReader, allowed: [String]) -> CloudWatchSinkConfig? {
-        guard let entries = reader.mapping(node, path, allowed: allowed) else { return nil }
-        var config = CloudWatchSinkConfig(location: reader.location(node))
-        config.name = reader.optionalString(entries, "name", path) ?? "cloudwatch"
-        if let namespace = reader.requiredString(entries, "namespace", path, parent: node) {
-            if namespace.count > 255 || namespace.hasPrefix("AWS/") || namespace.hasPrefix(":") {
-                reader.error(entries["namespace"]!.value, "\(path).namespace", "must be 1-255 characters, not starting with AWS/ or :")
-            }
-            config.namespace = namespace
-        }
-        config.region = reader.optionalString(entries, "region", path)
-        config.endpoint = reader.secureURL(entries, "endpoint", path, carries: "signed requests")
-        let naming = readNaming(entries, path, &reader)
-        config.metricNames = naming.metricNames
-        config.dimensions = naming.dimensions
-        config.labelDimensions = naming.labelDimensions
-        if let entry = entries["units"] {
-            for (signal, unit, unitNode) in reader.stringMap(entry.value, "\(path).units") {
-                if CloudWatchSinkConfig.units.contains(unit) {
-                    config.units[signal] = unit
-                } else {
-                    reader.error(unitNode, "\(path).units.\(signal)", "`\(unit)` is not a CloudWatch unit", hint: nearest(unit, in: CloudWatchSinkConfig.units).map { "did you mean `\($0)`?" })
-                }
-            }
-        }
-        if let entry = entries["storage_resolution"], let value = reader.string(entry.value, "\(path).storage_resolution") {
-            if value == "1" || value == "60" { config.storageResolution = Int(value)! } else {
-                reader.error(entry.value, "\(path).storage_resolution", "must be 1 (high resolution) or 60")
-            }
-        }
-        if let entry = entries["gzip"] { config.gzip = reader.bool(entry.value, "\(path).gzip") ?? true }
-        config.accessKeyID = reader.optionalString(entries, "access_key_id", path).map(Secret.init)
-        config.secretAccessKey = reader.optionalString(entries, "secret_access_key", path).map(Secret.init)
-        config.sessionToken = reader.optionalString(entries, "session_token", path).map(Secret.init)
-        if (config.accessKeyID == nil) != (config.secretAccessKey == nil) {
-            reader.error(node, "\(path).secret_access_key", "give both access_key_id and secret_access_key, or neither (to use the credential chain)")
-        }
-        config.profile = reader.optionalString(entries, "profile", path)
-        config.assumeRole = readAssumeRole(entries, path, &reader)
-        config.stsEndpoint = reader.secureURL(entries, "sts_endpoint", path, carries: "web identity tokens")
-        config.imdsEndpoint = reader.optionalString(entries, "imds_endpoint", path)
-        config.containerCredentialsBase = reader.optionalString(entries, "container_credentials_base", path)
-        if config.dimensions.count + (config.labelDimensions?.count ?? 0) > 30 {
-            reader.error(node, path, "CloudWatch allows at most 30 dimensions per metric")
-        }
-        return config
+        return sink.read(node, path, &reader).map { SinkConfig(type: type, settings: $0) }
     }
 
     // MARK: whole-config rules
@@ -688,22 +593,20 @@ package enum ConfigLoader {
             }
             sinkNames[sink.name] = sink.location
             sinkFiles[FileNames.component(sink.name)] = (sink.name, sink.location)
-            if case .cloudRun(let run) = sink {
-                for driver in run.drivers where !driver.signal.isEmpty && signalNames[driver.signal] == nil {
-                    reader.errors.append(
-                        ConfigError(driver.location, "\(driver.path.isEmpty ? "sinks[\(index)]" : driver.path).signal", "no signal is named `\(driver.signal)`", hint: nearest(driver.signal, in: Array(signalNames.keys)).map { "did you mean `\($0)`?" })
-                    )
-                }
+            for reference in sink.settings.signalReferences where !reference.name.isEmpty && signalNames[reference.name] == nil {
+                reader.errors.append(
+                    ConfigError(reference.location, reference.path.isEmpty ? "sinks[\(index)].signal" : reference.path, "no signal is named `\(reference.name)`", hint: nearest(reference.name, in: Array(signalNames.keys)).map { "did you mean `\($0)`?" })
+                )
             }
         }
     }
 
-    static func isMetricName(_ name: String) -> Bool {
+    package static func isMetricName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || first == "_" || first == ":" else { return false }
         return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == ":") }
     }
 
-    static func isLabelName(_ name: String) -> Bool {
+    package static func isLabelName(_ name: String) -> Bool {
         isMetricName(name) && !name.contains(":")
     }
 }

@@ -2,28 +2,28 @@ import YAML
 import Formats
 
 /// Reads YAML nodes into typed values, recording located errors instead of stopping.
-struct NodeReader {
-    let file: String
-    let environment: [String: String]
-    var errors: [ConfigError] = []
+package struct NodeReader {
+    package let file: String
+    package let environment: [String: String]
+    package var errors: [ConfigError] = []
 
-    init(file: String, environment: [String: String]) {
+    package init(file: String, environment: [String: String]) {
         self.file = file
         self.environment = environment
     }
 
-    func location(_ node: Node?) -> SourceLocation {
+    package func location(_ node: Node?) -> SourceLocation {
         SourceLocation(file: file, line: node?.mark.line ?? 1, column: node?.mark.column ?? 1)
     }
 
-    mutating func error(_ node: Node?, _ path: String, _ message: String, hint: String? = nil) {
+    package mutating func error(_ node: Node?, _ path: String, _ message: String, hint: String? = nil) {
         errors.append(ConfigError(location(node), path, message, hint: hint))
     }
 
-    static func isNull(_ node: Node) -> Bool { node.isNull }
+    package static func isNull(_ node: Node) -> Bool { node.isNull }
 
     /// The entries of a mapping, reporting unknown keys with the nearest valid one as a hint.
-    mutating func mapping(_ node: Node, _ path: String, allowed: [String]) -> [String: (key: Node, value: Node)]? {
+    package mutating func mapping(_ node: Node, _ path: String, allowed: [String]) -> [String: (key: Node, value: Node)]? {
         guard case .mapping(let mapping) = node else {
             error(node, path, "expected a mapping (key: value pairs), got \(kind(node))")
             return nil
@@ -50,7 +50,7 @@ struct NodeReader {
         return result
     }
 
-    mutating func sequence(_ node: Node, _ path: String) -> [Node]? {
+    package mutating func sequence(_ node: Node, _ path: String) -> [Node]? {
         if NodeReader.isNull(node) { return [] }
         guard case .sequence(let sequence) = node else {
             error(node, path, "expected a list, got \(kind(node))")
@@ -60,7 +60,7 @@ struct NodeReader {
     }
 
     /// A scalar as text, with `${VAR}` interpolation applied.
-    mutating func string(_ node: Node, _ path: String) -> String? {
+    package mutating func string(_ node: Node, _ path: String) -> String? {
         guard case .scalar(let scalar) = node else {
             error(node, path, "expected a single value, got \(kind(node))")
             return nil
@@ -80,12 +80,12 @@ struct NodeReader {
 
     /// The text of `key` when present (with `${VAR}` interpolation), recording an error when it
     /// is not a single value.
-    mutating func optionalString(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String) -> String? {
+    package mutating func optionalString(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String) -> String? {
         entries[key].flatMap { string($0.value, path.isEmpty ? key : "\(path).\(key)") }
     }
 
     /// A URL credentials are sent to: https, or http to loopback only (`SecureURL`).
-    mutating func secureURL(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, carries what: String) -> String? {
+    package mutating func secureURL(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, carries what: String) -> String? {
         guard let url = optionalString(entries, key, path) else { return nil }
         if !SecureURL.acceptable(url) {
             error(entries[key]?.value, path.isEmpty ? key : "\(path).\(key)", "must be an https URL (\(what) are sent there); plain http is allowed only to 127.0.0.1, localhost or [::1]")
@@ -93,7 +93,7 @@ struct NodeReader {
         return url
     }
 
-    mutating func requiredString(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, parent: Node) -> String? {
+    package mutating func requiredString(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, parent: Node) -> String? {
         guard let entry = entries[key], !NodeReader.isNull(entry.value) else {
             error(parent, path.isEmpty ? key : "\(path).\(key)", "is required")
             return nil
@@ -107,7 +107,7 @@ struct NodeReader {
     }
 
     /// A required port number (1–65535) under `key`; 0 after an error.
-    mutating func requiredPort(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, parent: Node, serves what: String) -> Int {
+    package mutating func requiredPort(_ entries: [String: (key: Node, value: Node)], _ key: String, _ path: String, parent: Node, serves what: String) -> Int {
         guard let node = entries[key] else {
             error(parent, "\(path).\(key)", "is required (the port \(what))")
             return 0
@@ -120,7 +120,7 @@ struct NodeReader {
         return number
     }
 
-    mutating func duration(_ node: Node, _ path: String) -> Duration? {
+    package mutating func duration(_ node: Node, _ path: String) -> Duration? {
         guard let text = string(node, path) else { return nil }
         guard let duration = DurationParser.parse(text) else {
             error(node, path, "`\(text)` is not a duration", hint: "use a number with a unit: 500ms, 15s, 2m, 1h")
@@ -129,7 +129,7 @@ struct NodeReader {
         return duration
     }
 
-    mutating func double(_ node: Node, _ path: String) -> Double? {
+    package mutating func double(_ node: Node, _ path: String) -> Double? {
         guard let text = string(node, path) else { return nil }
         guard let value = Double(text.trimmingSpaces()), value.isFinite else {
             error(node, path, "`\(text)` is not a finite number")
@@ -138,7 +138,7 @@ struct NodeReader {
         return value
     }
 
-    mutating func bool(_ node: Node, _ path: String) -> Bool? {
+    package mutating func bool(_ node: Node, _ path: String) -> Bool? {
         guard let text = string(node, path) else { return nil }
         switch text.lowercased() {
         case "true", "yes", "on": return true
@@ -149,7 +149,7 @@ struct NodeReader {
         }
     }
 
-    mutating func byteSize(_ node: Node, _ path: String) -> Int? {
+    package mutating func byteSize(_ node: Node, _ path: String) -> Int? {
         guard let text = string(node, path) else { return nil }
         guard let size = ByteSizeParser.parse(text) else {
             error(node, path, "`\(text)` is not a size", hint: "use bytes or a unit: 512KiB, 10MiB")
@@ -158,7 +158,7 @@ struct NodeReader {
         return size
     }
 
-    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ path: String, as type: T.Type) -> T?
+    package mutating func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ path: String, as type: T.Type) -> T?
     where T.RawValue == String {
         guard let text = string(node, path) else { return nil }
         if let value = T(rawValue: text) { return value }
@@ -167,7 +167,7 @@ struct NodeReader {
         return nil
     }
 
-    mutating func stringMap(_ node: Node, _ path: String) -> [(name: String, value: String, node: Node)] {
+    package mutating func stringMap(_ node: Node, _ path: String) -> [(name: String, value: String, node: Node)] {
         guard let entries = mapping(node, path, allowed: []) else { return [] }
         var result: [(String, String, Node)] = []
         let ordered = entries.sorted {
@@ -179,7 +179,7 @@ struct NodeReader {
         return result
     }
 
-    func kind(_ node: Node) -> String {
+    package func kind(_ node: Node) -> String {
         switch node {
         case .scalar(let scalar): return NodeReader.isNull(node) ? "nothing" : "the value `\(scalar.string)`"
         case .mapping: return "a mapping"

@@ -1,0 +1,48 @@
+import AzureMonitor
+import CloudRun
+import CloudWatch
+import Config
+import GoogleMonitoring
+import Sinks
+
+/// Every sink type this build knows, one line each. A new sink is a folder of its own with a
+/// `SinkPlugin` (reader, keys, `check` line, factory) and one line here
+/// (docs/design/0009-sink-plugins.md shows the whole diff).
+package enum SinkRegistry {
+    package static let plugins: [SinkPlugin] = [
+        StdoutSink.plugin,
+        CloudWatchSink.plugin,
+        EMFSink.plugin,
+        PrometheusSink.plugin,
+        AzureMonitorSink.plugin,
+        GoogleMonitoringSink.plugin,
+        CloudRunSink.plugin,
+    ]
+
+    /// What the config loader reads sinks with.
+    package static var readers: [SinkReader] { plugins.map(\.reader) }
+
+    package static func plugin(_ type: String) -> SinkPlugin? { plugins.first { $0.type == type } }
+
+    /// Every documented key: the loader's own sections, then each sink's.
+    package static var allKeys: [(section: String, keys: [String])] { ConfigKeys.all + plugins.flatMap(\.reader.keys) }
+}
+
+extension ConfigLoader {
+    /// The config at `path`, its sinks read by the registry's plugins.
+    package static func load(path: String, environment: [String: String]) throws(ConfigErrors) -> BridgeConfig {
+        try load(path: path, environment: environment, sinks: SinkRegistry.readers)
+    }
+
+    package static func parse(yaml: String, source: String, environment: [String: String], baseDirectory: String? = nil)
+        throws(ConfigErrors) -> BridgeConfig
+    {
+        try parse(
+            yaml: yaml,
+            source: source,
+            environment: environment,
+            baseDirectory: baseDirectory,
+            sinks: SinkRegistry.readers
+        )
+    }
+}
