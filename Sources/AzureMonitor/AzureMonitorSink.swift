@@ -75,17 +75,11 @@ package struct AzureMonitorSink: MetricSink {
         var order: [String] = []
         var grouped: [String: AzureMetricPost] = [:]
         var truncated: Set<String> = []
+        // Azure Monitor: 10 dimensions, names and values up to 256 characters.
+        let rule = DimensionRule(fixed: settings.dimensions, labels: settings.labelDimensions, limit: AzureMonitorEncoder.maxDimensions, valueLength: AzureMonitorEncoder.maxNameLength)
         for point in publication.points where point.value.isFinite {
-            var dims = settings.dimensions
-            for label in point.labels where label.name != Labels.metricName {
-                if let wanted = settings.labelDimensions, !wanted.contains(label.name) { continue }
-                if dims.contains(where: { $0.name == label.name }) { continue }
-                dims.append((label.name, label.value))
-            }
-            if dims.count > AzureMonitorEncoder.maxDimensions {
-                for extra in dims[AzureMonitorEncoder.maxDimensions...] { truncated.insert(extra.name) }
-                dims = Array(dims.prefix(AzureMonitorEncoder.maxDimensions))
-            }
+            let (dims, leftOut) = rule.dimensions(point.labels)
+            truncated.formUnion(leftOut)
             let metric = Self.clip(settings.metricNames[point.signal] ?? point.signal)
             let names = dims.map { Self.clip($0.name) }
             let key = metric + "\u{0}" + names.joined(separator: "\u{0}")
@@ -129,13 +123,8 @@ package struct AzureMonitorSink: MetricSink {
             Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", name), ("reason", "outside_time_window")]).increment(by: publication.points.count)
             return
         }
+        let publication = publication.droppingNonFinite(sink: name, destination: "Azure Monitor", logger: logger)
         let (posts, truncated) = posts(publication)
-        let finite = posts.reduce(0) { $0 + $1.series.count }
-        if finite < publication.points.count {
-            let dropped = publication.points.count - finite
-            logger.warning("non-finite values not sent to Azure Monitor", metadata: ["sink": "\(name)", "dropped": "\(dropped)"])
-            Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", name), ("reason", "non_finite")]).increment(by: dropped)
-        }
         if !truncated.isEmpty {
             logger.warning("Azure Monitor allows 10 dimensions; these labels were left out (set label_dimensions)", metadata: ["sink": "\(name)", "labels": "\(truncated.joined(separator: ","))"])
         }

@@ -35,20 +35,18 @@ package struct CloudWatchSink: MetricSink {
 
         /// Signal points → datums: metric name and unit per signal, static dimensions plus the
         /// chosen signal labels, non-finite values dropped. Shared with the EMF sink.
+        /// CloudWatch: 30 dimensions, values up to 1024 characters.
+        var rule: DimensionRule { DimensionRule(fixed: dimensions, labels: labelDimensions, limit: 30, valueLength: 1024) }
+
         package func datums(_ publication: Publication) -> [MetricDatum] {
             let time = Date(timeIntervalSince1970: Double(publication.timestamp) / 1000)
+            let rule = rule
             return publication.points.compactMap { point in
                 let time = point.timestamp.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? time
                 guard point.value.isFinite else { return nil }
-                var dimensions = self.dimensions
-                for label in point.labels where label.name != Labels.metricName {
-                    if let wanted = labelDimensions, !wanted.contains(label.name) { continue }
-                    if dimensions.contains(where: { $0.name == label.name }) { continue }
-                    dimensions.append((label.name, String(label.value.prefix(1024))))
-                }
                 return MetricDatum(
                     metricName: metricNames[point.signal] ?? point.signal,
-                    dimensions: Array(dimensions.prefix(30)),
+                    dimensions: rule.dimensions(point.labels).dimensions,
                     value: point.value,
                     timestamp: time,
                     unit: units[point.signal] ?? "None",
@@ -97,12 +95,8 @@ package struct CloudWatchSink: MetricSink {
     }
 
     package func publish(_ publication: Publication) async throws(SinkError) {
-        let points = publication.points.filter(\.value.isFinite)
-        let dropped = publication.points.count - points.count
-        if dropped > 0 {
-            logger.warning("non-finite values not sent to CloudWatch", metadata: ["sink": "\(name)", "dropped": "\(dropped)"])
-            Counter(label: "scalebridge_dropped_points_total", dimensions: [("sink", name), ("reason", "non_finite")]).increment(by: dropped)
-        }
+        let publication = publication.droppingNonFinite(sink: name, destination: "CloudWatch", logger: logger)
+        let points = publication.points
         guard !points.isEmpty else { return }
         // datums() keeps the finite points' order, so each body covers the next `count` of them.
         var offset = 0

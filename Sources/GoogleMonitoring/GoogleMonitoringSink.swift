@@ -77,18 +77,13 @@ package struct GoogleMonitoringSink: MetricSink {
 
     package func series(_ publication: Publication) -> [TimeSeriesPoint] {
         let resource = [("project_id", settings.projectID)] + settings.resourceLabels.filter { $0.name != "project_id" }.map { ($0.name, $0.value) }
+        // Cloud Monitoring: label keys as its rule allows, values up to 1024 characters.
+        let rule = DimensionRule(fixed: settings.labels, labels: settings.labelDimensions, valueLength: 1024, key: TimeSeriesEncoder.labelKey)
         return publication.points.compactMap { point in
             guard point.value.isFinite else { return nil }
-            var labels: [(String, String)] = settings.labels.map { (TimeSeriesEncoder.labelKey($0.name), String($0.value.prefix(1024))) }
-            for label in point.labels where label.name != Labels.metricName {
-                if let wanted = settings.labelDimensions, !wanted.contains(label.name) { continue }
-                let key = TimeSeriesEncoder.labelKey(label.name)
-                if labels.contains(where: { $0.0 == key }) { continue }
-                labels.append((key, String(label.value.prefix(1024))))
-            }
             return TimeSeriesPoint(
                 metricType: settings.metricPrefix + (settings.metricNames[point.signal] ?? point.signal),
-                metricLabels: labels.sorted { $0.0 < $1.0 },
+                metricLabels: rule.dimensions(point.labels).dimensions.map { ($0.name, $0.value) }.sorted { $0.0 < $1.0 },
                 resourceType: settings.resourceType,
                 resourceLabels: resource,
                 endTime: publication.timestamp,
@@ -144,12 +139,9 @@ package struct GoogleMonitoringSink: MetricSink {
     }
 
     package func publish(_ publication: Publication) async throws(SinkError) {
-        let finite = publication.points.filter(\.value.isFinite)
+        let publication = publication.droppingNonFinite(sink: name, destination: "Cloud Monitoring", logger: logger)
+        let finite = publication.points
         let all = series(publication)
-        if all.count < publication.points.count {
-            logger.warning("non-finite values not sent to Cloud Monitoring", metadata: ["sink": "\(name)", "dropped": "\(publication.points.count - all.count)"])
-            count(publication.points.count - all.count, "non_finite")
-        }
         // series() keeps the finite points' order: each series is its point's.
         let pending = await due(all)
         let wanted = Set(pending.map { "\($0.key)\u{0}\($0.endTime)" })

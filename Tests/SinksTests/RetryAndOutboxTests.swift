@@ -223,3 +223,18 @@ struct RetryAfterTests {
         }
     }
 }
+
+@Suite("Labels to dimensions, one rule for every cloud")
+struct DimensionRuleTests {
+    @Test("fixed first, then the chosen labels once each; keys through the cloud's rule; values cut; at most the limit, the rest named")
+    func mapping() {
+        let labels = Labels(["queue": "q1", "zone": String(repeating: "z", count: 300), "service": "ignored-dup", "extra": "x"])
+        let rule = DimensionRule(fixed: [("service", "api")], labels: nil, limit: 3, valueLength: 256, key: { $0.uppercased() })
+        let (dimensions, leftOut) = rule.dimensions(labels)
+        #expect(dimensions.map(\.name) == ["SERVICE", "EXTRA", "QUEUE"], "labels in order, SERVICE once")
+        #expect(dimensions.first?.value == "api")
+        #expect(leftOut == ["ZONE"])
+        let chosen = DimensionRule(fixed: [], labels: ["zone"], valueLength: 10).dimensions(labels)
+        #expect(chosen.dimensions.map(\.value) == [String(repeating: "z", count: 10)] && chosen.leftOut.isEmpty)
+    }
+}
