@@ -63,7 +63,7 @@ let package = Package(
 
         .target(
             name: "Credentials",
-            dependencies: ["Formats", "Transport", "Signing", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["Config", "YAML", "Formats", "Transport", "Signing", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
 
         // MARK: L2

@@ -92,7 +92,7 @@ extension AzureMonitorSinkConfig {
             config.namespace = namespace
         }
         config.endpoint = reader.secureURL(entries, "endpoint", path, carries: "tokens")
-        config.naming = ConfigLoader.readNaming(entries, path, &reader, nameRule: azureName)
+        config.naming = MetricNaming.read(entries, path, &reader, nameRule: azureName)
         let labelCount = config.naming.labelDimensions?.count ?? 0
         if config.naming.dimensions.count + labelCount > 10 {
             reader.error(

@@ -94,7 +94,7 @@ extension CloudRunSinkConfig {
             "activation", "signals", "min_instances", "max_instances", "idle_before_zero", "floors", "tolerance",
             "scale_up", "scale_down",
             "on_missing", "dry_run", "endpoint", "operation_timeout",
-        ] + ConfigKeys.googleCredentials
+        ] + GoogleCredentialConfig.keys
     static let signalKeys = ["signal", "target_per_instance", "target_ratio", "activation"]
     static let floorKeys = ["cron", "min", "duration"]
     static let behaviorKeys = ["stabilization", "policies", "select"]
@@ -149,7 +149,7 @@ extension CloudRunSinkConfig {
         }
         config.name = reader.optionalString(entries, "name", path) ?? "cloud_run"
         if let project = reader.requiredString(entries, "project", path, parent: node) {
-            if !ConfigLoader.isGoogleProject(project) {
+            if !GoogleNames.isProject(project) {
                 reader.error(
                     entries["project"]!.value,
                     "\(path).project",
@@ -271,7 +271,7 @@ extension CloudRunSinkConfig {
         {
             config.operationTimeout = timeout
         }
-        config.credentials = ConfigLoader.readGoogleCredentials(entries, path, &reader)
+        config.credentials = GoogleCredentialConfig.read(entries, path, &reader)
         return config
     }
 

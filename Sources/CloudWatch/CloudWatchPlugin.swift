@@ -98,7 +98,7 @@ extension CloudWatchSinkConfig {
         }
         config.region = reader.optionalString(entries, "region", path)
         config.endpoint = reader.secureURL(entries, "endpoint", path, carries: "signed requests")
-        let naming = ConfigLoader.readNaming(entries, path, &reader)
+        let naming = MetricNaming.read(entries, path, &reader)
         config.metricNames = naming.metricNames
         config.dimensions = naming.dimensions
         config.labelDimensions = naming.labelDimensions

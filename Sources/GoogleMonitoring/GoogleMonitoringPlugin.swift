@@ -33,14 +33,14 @@ extension GoogleMonitoringSinkConfig {
         [
             "type", "name", "project", "metric_prefix", "metric_names", "labels", "label_dimensions", "resource",
             "min_interval", "endpoint",
-        ] + ConfigKeys.googleCredentials
+        ] + GoogleCredentialConfig.keys
 
     static func read(_ node: Node, _ path: String, _ reader: inout NodeReader) -> GoogleMonitoringSinkConfig? {
         guard let entries = reader.mapping(node, path, allowed: keys) else { return nil }
         var config = GoogleMonitoringSinkConfig(location: reader.location(node))
         config.name = reader.optionalString(entries, "name", path) ?? "google_monitoring"
         if let project = reader.requiredString(entries, "project", path, parent: node) {
-            if !ConfigLoader.isGoogleProject(project) {
+            if !GoogleNames.isProject(project) {
                 reader.error(
                     entries["project"]!.value,
                     "\(path).project",
@@ -60,13 +60,13 @@ extension GoogleMonitoringSinkConfig {
             }
             config.metricPrefix = prefix.hasSuffix("/") ? prefix : prefix + "/"
         }
-        config.naming = ConfigLoader.readNaming(
+        config.naming = MetricNaming.read(
             entries,
             path,
             &reader,
             dimensionsKey: "labels",
             keyRule: {
-                ConfigLoader.isGoogleLabelKey($0)
+                GoogleNames.isLabelKey($0)
                     ? nil : "label keys must start with a letter and use letters, digits and _ (at most 100)"
             }
         )
@@ -110,7 +110,7 @@ extension GoogleMonitoringSinkConfig {
             config.minInterval = interval
         }
         config.endpoint = reader.secureURL(entries, "endpoint", path, carries: "tokens")
-        config.credentials = ConfigLoader.readGoogleCredentials(entries, path, &reader)
+        config.credentials = GoogleCredentialConfig.read(entries, path, &reader)
         return config
     }
 }

@@ -27,9 +27,6 @@ package enum ConfigKeys {
         "name", "expr", "buffer", "min", "max", "round", "labels", "on_empty", "on_target_down", "fallback", "fallback_after", "max_age",
         "min_targets_up", "source",
     ]
-    /// Google credential keys, shared by the Google sinks.
-    package static let googleCredentials = ["key_file", "self_signed_jwt", "token_url", "metadata_endpoint"]
-
     package static var all: [(section: String, keys: [String])] {
         // Each sink's keys come with its reader (`SinkReader.keys`).
         [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("ec2", ec2), ("ecs", ecs), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal)]

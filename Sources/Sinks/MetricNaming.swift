@@ -1,11 +1,22 @@
-import Formats
+import Config
 import YAML
 
-/// Readers the sinks share (each sink reads the rest itself, in its own module).
-extension ConfigLoader {
+/// How a metric is named and which dimensions/labels it carries; shared by the cloud sinks.
+package struct MetricNaming: Sendable {
+    /// Published metric name per signal; default the signal name.
+    package var metricNames: [String: String] = [:]
+    /// Dimensions (labels) added to every point.
+    package var dimensions: [(name: String, value: String)] = []
+    /// Signal labels that become dimensions; nil = all of them.
+    package var labelDimensions: [String]? = nil
+
+    package init() {}
+}
+
+extension MetricNaming {
     /// `metric_names`, `dimensions` (Google calls them `labels`), `label_dimensions`, with
     /// per-cloud rules for metric names and dimension keys.
-    package static func readNaming(
+    package static func read(
         _ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader, dimensionsKey: String = "dimensions",
         nameRule: (String) -> String? = { _ in nil }, keyRule: (String) -> String? = { _ in nil }
     ) -> MetricNaming {
@@ -27,23 +38,4 @@ extension ConfigLoader {
         }
         return naming
     }
-
-    package static func readGoogleCredentials(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> GoogleCredentialConfig {
-        var credentials = GoogleCredentialConfig()
-        credentials.keyFile = reader.optionalString(entries, "key_file", path)
-        if let entry = entries["self_signed_jwt"] { credentials.selfSignedJWT = reader.bool(entry.value, "\(path).self_signed_jwt") ?? false }
-        credentials.tokenURL = reader.secureURL(entries, "token_url", path, carries: "signed assertions")
-        credentials.metadataEndpoint = reader.optionalString(entries, "metadata_endpoint", path)
-        return credentials
-    }
-
-    package static func isGoogleProject(_ project: String) -> Bool {
-        project.count >= 4 && project.count <= 30 && project.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
-    }
-
-    package static func isGoogleLabelKey(_ key: String) -> Bool {
-        guard let first = key.first, first.isASCII, first.isLetter, key.count <= 100 else { return false }
-        return key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-    }
-
 }
