@@ -136,7 +136,7 @@ let package = Package(
             ]
         ),
         // Every parser of remote bytes as a fuzz target (Fuzz/, make fuzz; replayed by make test).
-        .target(name: "FuzzTargets", dependencies: ["Exposition", "Query", "Config", "Formats", "Sinks", "Signing", "Credentials", "CloudWatch", "AzureMonitor", "QuerySources", "Discovery", "Bridge"]),
+        .target(name: "FuzzTargets", dependencies: ["Exposition", "Query", "Config", "Formats", "Sinks", "Signing", "Credentials", "CloudWatch", "AzureMonitor", "QuerySources", "Discovery", "Bridge", "Replay"]),
         .target(
             name: "Bridge",
             dependencies: [
@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "ReplayTests",
             dependencies: [
-                "Replay", "Bridge", "Config", "Pipeline", "CloudRun", "Scaling", "Sinks", "Scrape", "Transport", "Exposition", "BridgeTesting",
+                "Replay", "Bridge", "Discovery", "QuerySources", "Config", "Pipeline", "CloudRun", "Scaling", "Sinks", "Scrape", "Transport", "Exposition", "BridgeTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

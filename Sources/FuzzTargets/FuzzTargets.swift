@@ -1,4 +1,5 @@
 import Bridge
+import Replay
 import AzureMonitor
 import CloudWatch
 import Config
@@ -101,7 +102,15 @@ package enum FuzzTargets {
     /// `JSONValue` plus the Google errors); and the discovery answers (ECS JSON, EC2 XML).
     static func json(_ bytes: [UInt8]) {
         _ = JSONValue.parse(bytes)
-        for status in [200, 400, 422, 503] { _ = PrometheusSource.decode(status: status, body: bytes, source: "fuzz") }
+        for status in [200, 400, 422, 503] {
+            _ = PrometheusSource.decode(status: status, body: bytes, source: "fuzz")
+            _ = PrometheusSource.decodeRange(status: status, body: bytes, source: "fuzz").answer(at: 1_700_000_000_000)
+        }
+        // A recorded cycle (a recording is a file anyone may hand to `replay`).
+        if let line = try? RecordingFile.decoder().decode(RecordedTick.self, from: Data(bytes)) {
+            let (view, answers) = line.replayView()
+            _ = (view.targets.count, answers.values.map(\.bytes.count))
+        }
         _ = ECSDiscoverer.decodeAnswers(bytes)
         _ = XMLElement.parse(String(decoding: bytes, as: UTF8.self)).flatMap(EC2Discoverer.instances)
         if let answer = try? TokenAnswer(json: bytes) { _ = try? answer.token(provider: "fuzz", now: Date(timeIntervalSince1970: 1_700_000_000)) }

@@ -154,6 +154,12 @@ package enum RecordingFile {
         return encoder
     }
 
+    package static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
     package static func line(_ value: some Encodable) throws -> Data {
         var data = try encoder().encode(value)
         data.append(UInt8(ascii: "\n"))
@@ -167,8 +173,7 @@ package enum RecordingFile {
                 description: "\(path): no recording here (record one with `scalebridge record --out \(directory)`)"
             )
         }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let decoder = decoder()
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
         guard let first = lines.first, let header = try? decoder.decode(RecordingHeader.self, from: Data(first)) else {
             throw ReadError(description: "\(path):1: not a scalebridge recording (no header line)")

@@ -5,7 +5,11 @@ import Config
 import Foundation
 import Logging
 import Pipeline
+import Discovery
+import Exposition
 import Replay
+import Scrape
+import QuerySources
 import Scaling
 import Sinks
 import Synchronization
@@ -149,5 +153,29 @@ struct ReplayTests {
                 }
             )
         }
+    }
+}
+
+@Suite("Recording lines")
+struct RecordingLineTests {
+    @Test("a recorded cycle decodes: gzip'd pages, transport errors, retired and down targets, source answers (the fuzz seed)")
+    func seed() throws {
+        let data = try Data(contentsOf: Fixtures.projectFile("Tests/Fuzz/Corpus/json/recorded-cycle.json"))
+        let tick = try RecordingFile.decoder().decode(RecordedTick.self, from: data)
+        let (view, answers) = tick.replayView()
+        #expect(view.targets.map(\.instance) == ["127.0.0.1:1", "f"] && view.targets[0].labels == ["az": "a"])
+        #expect(view.targets[1].url.hasPrefix("file:///replay/1/") && view.targets[1].url.hasSuffix("p.om"))
+        let page = String(decoding: try #require(answers[view.targets[0].url]).bytes, as: UTF8.self)
+        #expect(page.contains("jobs_waiting{queue=\"default\"} 3"), "\(page)")
+        let failed = try #require(answers[view.targets[1].url])
+        let code = failed.error
+        #expect(code == "timeout")
+        #expect(view.retired == ["w\u{0}gone"] && view.down.map(\.instance) == ["discovery"])
+        let answer = try #require(tick.answers["S"]).answer
+        guard case .values(let samples, _) = answer else {
+            Issue.record("no values")
+            return
+        }
+        #expect(samples.count == 1 && samples[0].value.isNaN)
     }
 }
