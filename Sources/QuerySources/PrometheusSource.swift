@@ -86,19 +86,31 @@ package struct PrometheusSource: Sendable {
     }
 
     package func query(_ expr: String, time: Int64) async -> Answer {
+        switch await post(endpoint, "query=\(PercentEncoding.encode(expr))&time=\(Self.seconds(time))") {
+        case .success(let response): Self.decode(status: response.status, body: response.body, source: name)
+        case .failure(let problem): problem.down ? .down(problem.message) : .failed(problem.message)
+        }
+    }
+
+    /// Why a request got no answer to decode: down (on_target_down decides) or failed.
+    struct Unanswered: Error {
+        var down: Bool
+        var message: String
+    }
+
+    /// The signed or authorised form POST, sent: the response, or why there is none.
+    func post(_ endpoint: String, _ form: String) async -> Result<HTTPResponse, Unanswered> {
         let request: HTTPRequest
         do {
-            request = try await self.request(expr, time: time)
+            request = try await self.request(endpoint, form)
         } catch {
-            return error.kind == .down ? .down(error.message) : .failed(error.message)
+            return .failure(Unanswered(down: error.kind == .down, message: error.message))
         }
-        let response: HTTPResponse
         do {
-            response = try await transport.send(request)
+            return .success(try await transport.send(request))
         } catch {
-            return error.code == .redirect ? .failed("source \(name) \(error.message)") : .down("source \(name) unreachable: \(error.message)")
+            return .failure(error.code == .redirect ? Unanswered(down: false, message: "source \(name) \(error.message)") : Unanswered(down: true, message: "source \(name) unreachable: \(error.message)"))
         }
-        return Self.decode(status: response.status, body: response.body, source: name)
     }
 
     /// A signal's history: each series' points from a range query.
@@ -120,20 +132,11 @@ package struct PrometheusSource: Sendable {
 
     /// `POST /api/v1/query_range` from `start` to `end` every `step` (milliseconds).
     package func queryRange(_ expr: String, start: Int64, end: Int64, step: Int64) async -> RangeAnswer {
-        let request: HTTPRequest
-        do {
-            let form = "query=\(PercentEncoding.encode(expr))&start=\(Self.seconds(start))&end=\(Self.seconds(end))&step=\(Self.seconds(step))"
-            request = try await self.request(url + "/api/v1/query_range", form)
-        } catch {
-            return error.kind == .down ? .down(error.message) : .failed(error.message)
+        let form = "query=\(PercentEncoding.encode(expr))&start=\(Self.seconds(start))&end=\(Self.seconds(end))&step=\(Self.seconds(step))"
+        switch await post(url + "/api/v1/query_range", form) {
+        case .success(let response): return Self.decodeRange(status: response.status, body: response.body, source: name)
+        case .failure(let problem): return problem.down ? .down(problem.message) : .failed(problem.message)
         }
-        let response: HTTPResponse
-        do {
-            response = try await transport.send(request)
-        } catch {
-            return error.code == .redirect ? .failed("source \(name) \(error.message)") : .down("source \(name) unreachable: \(error.message)")
-        }
-        return Self.decodeRange(status: response.status, body: response.body, source: name)
     }
 
     /// A range query's answer: a matrix of `{metric, values: [[time, "number"], …]}`.

@@ -10,16 +10,7 @@ struct ReplayCommandTests {
 
     /// A ramp, an outage (HTTP 503), a flapping queue, then calm: one page per request.
     func scenarioServer() throws -> FakeHTTPServer {
-        let story: [Double?] = [3, 10, 40, 80, nil, nil, 60, 5, 60, 5, 60, 5, 7]
-        let served = Mutex(0)
-        return try FakeHTTPServer { _ in
-            let index = served.withLock { count in
-                defer { count += 1 }
-                return min(count, story.count - 1)
-            }
-            guard let value = story[index] else { return FakeResponse(status: 503, text: "overloaded\n") }
-            return FakeResponse(text: "jobs_waiting{queue=\"default\"} \(value)\n")
-        }
+        try FakeHTTPServer.story([3, 10, 40, 80, nil, nil, 60, 5, 60, 5, 60, 5, 7]) { "jobs_waiting{queue=\"default\"} \($0)\n" }
     }
 
     func scenarioConfig(_ url: String, interval: String) -> String {

@@ -21,15 +21,7 @@ let scenario: [Double?] = [3, 10, 40, 80, nil, nil, 60, 5, 60, 5, 60, 5, 7, 7, 7
 
 /// Serves `scenario` in order, one page per request; after the end, the last page.
 func scenarioServer() throws -> FakeHTTPServer {
-    let served = Mutex(0)
-    return try FakeHTTPServer { _ in
-        let index = served.withLock { count in
-            defer { count += 1 }
-            return min(count, scenario.count - 1)
-        }
-        guard let value = scenario[index] else { return FakeResponse(status: 503, text: "overloaded\n") }
-        return FakeResponse(text: "# TYPE jobs_waiting gauge\njobs_waiting{queue=\"default\"} \(value)\n")
-    }
+    try FakeHTTPServer.story(scenario) { "# TYPE jobs_waiting gauge\njobs_waiting{queue=\"default\"} \($0)\n" }
 }
 
 func scenarioConfig(_ url: String, interval: String, endpoint: String = "https://run.googleapis.com") -> String {
