@@ -111,6 +111,25 @@ struct AWSCredentialTests {
         #expect(WebIdentityCredentialProvider(environment: [:], transport: transport, region: "eu-west-1").stsURL == "https://sts.eu-west-1.amazonaws.com/")
     }
 
+    /// A redirect from STS will not go away by retrying, and the request body carries the web
+    /// identity token: it is refused (as for AssumeRole), never followed and never retried.
+    @Test("web identity: a redirecting STS is refused as rejected; the token never reaches the other host")
+    func webIdentityRedirect() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tokenFile = directory.appendingPathComponent("token")
+        try Data("jwt-secret".utf8).write(to: tokenFile)
+        try await withFakeServer(handler: { _ in FakeResponse(text: "") }) { elsewhere in
+            try await withFakeServer(handler: { _ in FakeResponse(status: 307, headers: [("Location", elsewhere.baseURL + "/")], text: "") }) { sts in
+                let environment = ["AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile.path, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/scaler"]
+                let provider = WebIdentityCredentialProvider(environment: environment, transport: transport, region: "eu-west-1", endpoint: sts.baseURL + "/")
+                let error = await #expect(throws: CredentialError.self) { try await provider.credentials() }
+                #expect(error?.code == .rejected, "\(String(describing: error))")
+                #expect(elsewhere.requests.isEmpty)
+            }
+        }
+    }
+
     @Test("ECS: relative URI on the agent address, authorization token file re-read, exact token sent")
     func containerRelative() async throws {
         let directory = try temporaryDirectory()

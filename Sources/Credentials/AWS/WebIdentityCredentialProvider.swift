@@ -55,7 +55,8 @@ package struct WebIdentityCredentialProvider: AWSCredentialProvider {
         do {
             response = try await transport.send(request)
         } catch {
-            throw CredentialError(.network, provider: name, "STS is unreachable: \(error.message)")
+            // A redirect is a misconfigured endpoint: retrying will not help (as for AssumeRole).
+            throw CredentialError(error.code == .redirect ? .rejected : .network, provider: name, "STS is unreachable: \(error.message)")
         }
         return try STSAnswer.credentials(response, provider: name, action: "AssumeRoleWithWebIdentity", role: roleARN)
     }
