@@ -257,18 +257,6 @@ package enum Assembly {
 
     /// The region and credentials (the chain, then `role_arn`) an AWS discoverer signs with; nil,
     /// with an error, when no region is found anywhere.
-    static func awsDiscoveryCredentials(
-        _ access: DiscoveryConfig.AWSAccess, _ path: String, _ target: TargetConfig, _ transport: any HTTPTransport, _ logger: Logger,
-        _ environment: [String: String], _ errors: inout [ConfigError]
-    ) async -> (region: String, provider: any AWSCredentialProvider)? {
-        guard let region = await AWSCredentialChain.region(configured: access.region, environment: environment, transport: transport) else {
-            errors.append(ConfigError(target.location, "\(path).region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)"))
-            return nil
-        }
-        let chain = AWSCredentialChain.default(environment: environment, transport: transport, region: region)
-        return (region, awsCredentials(chain, role: access.assumeRole, region: region, stsEndpoint: nil, transport: transport, logger: logger))
-    }
-
     /// One group per target with `discover`, its relabel regexes compiled.
     static func discoveryGroups(_ config: BridgeConfig, transport: any HTTPTransport, logger: Logger, environment: [String: String]) async throws(ConfigErrors) -> [Fleet.Group] {
         var groups: [Fleet.Group] = []
@@ -282,16 +270,17 @@ package enum Assembly {
                 errors.append(ConfigError(target.location, "targets.\(target.name).\(error.description.prefix { $0 != ":" })", String(error.description.drop { $0 != ":" }.dropFirst(2))))
                 continue
             }
+            guard let plugin = DiscoveryRegistry.plugin(discover.kind) else { continue }
+            let context = DiscoveryContext(
+                transport: transport, logger: logger, environment: environment, location: target.location, path: "targets.\(target.name).discover",
+                awsCredentials: { base, role, region in awsCredentials(base, role: role, region: region, stsEndpoint: nil, transport: transport, logger: logger) }
+            )
             let discoverer: any Discoverer
-            switch discover.mechanism {
-            case .dns(let dns): discoverer = DNSDiscoverer(dns)
-            case .file(let file): discoverer = FileDiscoverer(file)
-            case .ec2(let ec2):
-                guard let credentials = await awsDiscoveryCredentials(ec2.aws, "targets.\(target.name).discover.ec2", target, transport, logger, environment, &errors) else { continue }
-                discoverer = EC2Discoverer(ec2, region: credentials.region, credentials: credentials.provider, transport: transport)
-            case .ecs(let ecs):
-                guard let credentials = await awsDiscoveryCredentials(ecs.aws, "targets.\(target.name).discover.ecs", target, transport, logger, environment, &errors) else { continue }
-                discoverer = ECSDiscoverer(ecs, region: credentials.region, credentials: credentials.provider, transport: transport)
+            do {
+                discoverer = try await plugin.make(discover.settings, context)
+            } catch {
+                errors += error.errors
+                continue
             }
             groups.append(
                 Fleet.Group(job: target.name, config: discover, discoverer: discoverer, relabeler: relabeler, scheme: target.scheme, path: target.path) { url, instance, labels in

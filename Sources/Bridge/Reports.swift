@@ -1,4 +1,5 @@
 import Config
+import Discovery
 import Exposition
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -28,13 +29,7 @@ package enum CheckReport {
             if !target.headers.isEmpty { extras.append("headers: " + target.headers.map { "\($0.name): \($0.value)" }.joined(separator: ", ")) }
             var urls = zip(target.urls, target.instances).map { "\(RedactedURL.display($0)) (instance \($1))" }
             if let discover = target.discover {
-                let how: String =
-                    switch discover.mechanism {
-                    case .dns(let dns): "dns \(dns.type.rawValue) \(dns.name)\(dns.port.map { " port \($0)" } ?? "")\(dns.nameserver.map { " via \($0)" } ?? "")"
-                    case .file(let file): "file_sd \(file.files.joined(separator: ", "))"
-                    case .ecs(let ecs): "ecs cluster \(ecs.cluster), \(ecs.service.map { "service \($0)" } ?? "family \(ecs.family ?? "")"), container port \(ecs.containerPort)\(ecs.aws.region.map { ", region \($0)" } ?? "")"
-                    case .ec2(let ec2): "ec2 \(ec2.filters.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")), port \(ec2.port)\(ec2.aws.region.map { ", region \($0)" } ?? "")"
-                    }
+                let how = DiscoveryRegistry.plugin(discover.kind)?.describe(discover.settings) ?? discover.kind
                 urls = ["discovered by \(how), every \(DurationParser.format(discover.refresh)), \(target.scheme)://<address>\(target.path), last good set kept \(DurationParser.format(discover.staleAfter)) after a failure\(target.relabel.isEmpty ? "" : ", \(target.relabel.count) relabel rule(s)")"]
             }
             out += "  \(target.name)  \(urls.joined(separator: ", "))\(extras.isEmpty ? "" : "  (" + extras.joined(separator: "; ") + ")")\n"

@@ -82,7 +82,7 @@ package enum FuzzTargets {
 
     /// The config loader: YAML, `${…}` interpolation, validation.
     static func config(_ bytes: [UInt8]) {
-        _ = try? ConfigLoader.parse(yaml: String(decoding: bytes, as: UTF8.self), source: "fuzz.yaml", environment: ["A": "1", "TOKEN": "s3cr3t"], baseDirectory: "/nonexistent", sinks: SinkRegistry.readers)
+        _ = try? ConfigLoader.parse(yaml: String(decoding: bytes, as: UTF8.self), source: "fuzz.yaml", environment: ["A": "1", "TOKEN": "s3cr3t"], baseDirectory: "/nonexistent", plugins: ConfigLoader.registered)
     }
 
     static func retryAfter(_ bytes: [UInt8]) {

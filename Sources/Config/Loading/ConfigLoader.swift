@@ -14,13 +14,8 @@ package enum ConfigKeys {
     package static let sourceAuth = ["type", "username", "password", "token", "region", "service", "profile", "client_id", "role_arn", "external_id", "role_session_name", "duration"]
     package static let scrape = ["interval", "timeout", "max_body_bytes", "max_concurrent"]
     package static let target = ["name", "url", "urls", "headers", "timeout", "tls", "format", "follow_redirects", "discover", "scheme", "path", "relabel"]
-    package static let discover = ["dns", "file", "ec2", "ecs", "stale_after"]
-    package static let ecs = ["cluster", "service", "family", "container_port", "refresh"] + awsAccess
-    package static let ec2 = ["filters", "port", "refresh"] + awsAccess
-    /// What `ec2` and `ecs` share (DiscoveryConfig.AWSAccess).
-    package static let awsAccess = ["region", "endpoint", "role_arn", "external_id", "role_session_name", "duration"]
-    package static let dns = ["name", "type", "port", "nameserver", "refresh"]
-    package static let fileSD = ["files", "refresh"]
+    /// Besides one key per discovery mechanism (each lists its own keys with its reader).
+    package static let discover = ["stale_after"]
     package static let relabel = ["action", "source_labels", "separator", "regex", "target_label", "replacement"]
     package static let tls = ["insecure_skip_verify", "ca_file"]
     package static let signal = [
@@ -29,15 +24,15 @@ package enum ConfigKeys {
     ]
     package static var all: [(section: String, keys: [String])] {
         // Each sink's keys come with its reader (`SinkReader.keys`).
-        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("dns", dns), ("file_sd", fileSD), ("ec2", ec2), ("ecs", ecs), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal)]
+        [("top", top), ("scrape", scrape), ("targets", target), ("tls", tls), ("discover", discover), ("relabel", relabel), ("sources", source), ("sources: auth", sourceAuth), ("signals", signal)]
     }
 }
 
 /// Reads and validates a config file. Every problem is reported at once, each with file, line,
 /// column and key path.
 package enum ConfigLoader {
-    /// - Parameter sinks: a reader per sink type (the registry in `Bridge`).
-    package static func load(path: String, environment: [String: String], sinks: [SinkReader]) throws(ConfigErrors) -> BridgeConfig {
+    /// - Parameter plugins: a reader per sink type and discovery mechanism (the registry in `Bridge`).
+    package static func load(path: String, environment: [String: String], plugins: ConfigPlugins) throws(ConfigErrors) -> BridgeConfig {
         let text: String
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -53,11 +48,11 @@ package enum ConfigLoader {
             ])
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(yaml: text, source: path, environment: environment, baseDirectory: directory, sinks: sinks)
+        return try parse(yaml: text, source: path, environment: environment, baseDirectory: directory, plugins: plugins)
     }
 
     /// - Parameter baseDirectory: relative `file:` target URLs are resolved against it.
-    package static func parse(yaml: String, source: String, environment: [String: String], baseDirectory: String? = nil, sinks: [SinkReader]) throws(ConfigErrors) -> BridgeConfig {
+    package static func parse(yaml: String, source: String, environment: [String: String], baseDirectory: String? = nil, plugins: ConfigPlugins) throws(ConfigErrors) -> BridgeConfig {
         let root: Node
         do {
             guard let node = try YAML.compose(yaml) else {
@@ -87,7 +82,7 @@ package enum ConfigLoader {
         }
         if let targets = top["targets"], let list = reader.sequence(targets.value, "targets") {
             for (index, node) in list.enumerated() {
-                if let target = readTarget(node, "targets[\(index)]", &reader, baseDirectory: baseDirectory) {
+                if let target = readTarget(node, "targets[\(index)]", &reader, baseDirectory: baseDirectory, discovery: plugins.discovery) {
                     config.targets.append(target)
                     indices.targets.append(index)
                 }
@@ -108,7 +103,7 @@ package enum ConfigLoader {
         }
         if let entry = top["sinks"], let list = reader.sequence(entry.value, "sinks") {
             for (index, node) in list.enumerated() {
-                if let sink = readSink(node, "sinks[\(index)]", &reader, sinks: sinks) {
+                if let sink = readSink(node, "sinks[\(index)]", &reader, sinks: plugins.sinks) {
                     config.sinks.append(sink)
                     indices.sinks.append(index)
                 }
@@ -158,7 +153,7 @@ package enum ConfigLoader {
         return settings
     }
 
-    static func readTarget(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?) -> TargetConfig? {
+    static func readTarget(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?, discovery: [DiscoveryReader]) -> TargetConfig? {
         guard let entries = reader.mapping(node, path, allowed: ConfigKeys.target) else { return nil }
         let name = reader.requiredString(entries, "name", path, parent: node)
         var urls: [String] = []
@@ -237,7 +232,7 @@ package enum ConfigLoader {
         guard let name, urlsValid else { return nil }
         var target = TargetConfig(name: name, urls: urls, headers: headers, timeout: timeout, tls: tls, format: format, location: reader.location(node))
         target.followRedirects = followRedirects
-        if let entry = entries["discover"] { target.discover = readDiscovery(entry.value, "\(path).discover", &reader, baseDirectory: baseDirectory) }
+        if let entry = entries["discover"] { target.discover = readDiscovery(entry.value, "\(path).discover", &reader, baseDirectory: baseDirectory, mechanisms: discovery) }
         for key in ["scheme", "path", "relabel"] where entries[key] != nil && entries["discover"] == nil {
             reader.error(entries[key]!.key, "\(path).\(key)", "only applies to discovered targets", hint: "add `discover`, or put it in the URL")
         }
@@ -255,14 +250,6 @@ package enum ConfigLoader {
 
     /// `role_arn` (with `external_id`, `role_session_name`, `duration`), or nil.
     /// `region`, `endpoint` and `role_arn` of an AWS discoverer.
-    static func readAWSAccess(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> DiscoveryConfig.AWSAccess {
-        var access = DiscoveryConfig.AWSAccess()
-        access.region = reader.optionalString(entries, "region", path)
-        access.endpoint = reader.secureURL(entries, "endpoint", path, carries: "signed requests")
-        access.assumeRole = readAssumeRole(entries, path, &reader)
-        return access
-    }
-
     package static func readAssumeRole(_ entries: [String: (key: Node, value: Node)], _ path: String, _ reader: inout NodeReader) -> AssumeRoleConfig? {
         guard let arn = reader.optionalString(entries, "role_arn", path) else {
             for key in ["external_id", "role_session_name", "duration"] where entries[key] != nil {
@@ -330,60 +317,22 @@ package enum ConfigLoader {
         return source
     }
 
-    static func readDiscovery(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?) -> DiscoveryConfig? {
-        guard let entries = reader.mapping(node, path, allowed: ConfigKeys.discover) else { return nil }
-        var mechanism: DiscoveryConfig.Mechanism? = nil
-        if [entries["dns"], entries["file"], entries["ec2"], entries["ecs"]].compactMap({ $0 }).count > 1 {
-            reader.error(node, path, "give one of `dns`, `file`, `ec2` or `ecs`")
-        } else if let entry = entries["dns"], let dns = reader.mapping(entry.value, "\(path).dns", allowed: ConfigKeys.dns) {
-            var config = DiscoveryConfig.DNS(name: reader.requiredString(dns, "name", "\(path).dns", parent: entry.value) ?? "")
-            if let type = dns["type"] { config.type = reader.choice(type.value, "\(path).dns.type", as: DiscoveryConfig.DNS.RecordType.self) ?? .SRV }
-            if let port = dns["port"], let text = reader.string(port.value, "\(path).dns.port") {
-                if let number = Int(text), (1...65535).contains(number) { config.port = number } else { reader.error(port.value, "\(path).dns.port", "must be a port number, 1 to 65535") }
+    /// `discover:`: exactly one mechanism's block, read by its reader, and `stale_after`.
+    static func readDiscovery(_ node: Node, _ path: String, _ reader: inout NodeReader, baseDirectory: String?, mechanisms: [DiscoveryReader]) -> DiscoveryConfig? {
+        let kinds = mechanisms.map(\.kind)
+        guard let entries = reader.mapping(node, path, allowed: kinds + ConfigKeys.discover) else { return nil }
+        let given = mechanisms.filter { entries[$0.kind] != nil }
+        let list = kinds.map { "`\($0)`" }
+        guard given.count == 1, let mechanism = given.first, let entry = entries[mechanism.kind] else {
+            if given.count > 1 {
+                reader.error(node, path, "give one of \(list.dropLast().joined(separator: ", ")) or \(list.last ?? "")")
+            } else {
+                reader.error(node, path, "give \(list.dropLast().joined(separator: ", ")) or \(list.last ?? "")", hint: "e.g. discover: {dns: {name: _metrics._tcp.workers.internal}}")
             }
-            if config.type != .SRV, config.port == nil { reader.error(entry.value, "\(path).dns.port", "is required for \(config.type.rawValue) records", hint: "SRV records carry their own port") }
-            if let server = dns["nameserver"], let text = reader.string(server.value, "\(path).dns.nameserver") {
-                if let colon = text.lastIndex(of: ":"), Int(text[text.index(after: colon)...]) != nil { config.nameserver = text } else { reader.error(server.value, "\(path).dns.nameserver", "must be host:port, e.g. 10.0.0.2:53") }
-            }
-            if let refresh = dns["refresh"], let value = reader.duration(refresh.value, "\(path).dns.refresh") { config.refresh = value }
-            mechanism = .dns(config)
-        } else if let entry = entries["file"], let file = reader.mapping(entry.value, "\(path).file", allowed: ConfigKeys.fileSD) {
-            var globs: [String] = []
-            if let list = file["files"], let items = reader.sequence(list.value, "\(path).file.files") {
-                for (index, item) in items.enumerated() {
-                    if let glob = reader.string(item, "\(path).file.files[\(index)]") {
-                        globs.append(glob.hasPrefix("/") || baseDirectory == nil ? glob : "\(baseDirectory!)/\(glob)")
-                    }
-                }
-            }
-            if globs.isEmpty { reader.error(entry.value, "\(path).file.files", "must list at least one file or glob") }
-            var config = DiscoveryConfig.File(files: globs)
-            if let refresh = file["refresh"], let value = reader.duration(refresh.value, "\(path).file.refresh") { config.refresh = value }
-            mechanism = .file(config)
-        } else if let entry = entries["ec2"], let ec2 = reader.mapping(entry.value, "\(path).ec2", allowed: ConfigKeys.ec2) {
-            var config = DiscoveryConfig.EC2(port: reader.requiredPort(ec2, "port", "\(path).ec2", parent: entry.value, serves: "the instances serve metrics on"))
-            if let node = ec2["filters"] {
-                config.filters = reader.stringMap(node.value, "\(path).ec2.filters").map { ($0.name, $0.value) }
-            }
-            if let node = ec2["refresh"], let value = reader.duration(node.value, "\(path).ec2.refresh") { config.refresh = value }
-            config.aws = readAWSAccess(ec2, "\(path).ec2", &reader)
-            mechanism = .ec2(config)
-        } else if let entry = entries["ecs"], let ecs = reader.mapping(entry.value, "\(path).ecs", allowed: ConfigKeys.ecs) {
-            let port = reader.requiredPort(ecs, "container_port", "\(path).ecs", parent: entry.value, serves: "the task's container serves metrics on")
-            var config = DiscoveryConfig.ECS(cluster: reader.requiredString(ecs, "cluster", "\(path).ecs", parent: entry.value) ?? "", containerPort: port)
-            config.service = reader.optionalString(ecs, "service", "\(path).ecs")
-            config.family = reader.optionalString(ecs, "family", "\(path).ecs")
-            if (config.service == nil) == (config.family == nil) {
-                reader.error(entry.value, "\(path).ecs", "give one of `service` or `family`", hint: "service: the ECS service whose running tasks are scraped")
-            }
-            if let node = ecs["refresh"], let value = reader.duration(node.value, "\(path).ecs.refresh") { config.refresh = value }
-            config.aws = readAWSAccess(ecs, "\(path).ecs", &reader)
-            mechanism = .ecs(config)
-        } else if entries["dns"] == nil, entries["file"] == nil, entries["ec2"] == nil, entries["ecs"] == nil {
-            reader.error(node, path, "give `dns`, `file`, `ec2` or `ecs`", hint: "e.g. discover: {dns: {name: _metrics._tcp.workers.internal}}")
+            return nil
         }
-        guard let mechanism else { return nil }
-        var config = DiscoveryConfig(mechanism)
+        guard let settings = mechanism.read(entry.value, "\(path).\(mechanism.kind)", &reader, baseDirectory) else { return nil }
+        var config = DiscoveryConfig(kind: mechanism.kind, settings: settings)
         if let entry = entries["stale_after"], let value = reader.duration(entry.value, "\(path).stale_after") { config.staleAfter = value }
         return config
     }

@@ -1,98 +1,54 @@
+import YAML
+
+/// One discovery mechanism's settings, as its own module read them. `Config` names no
+/// mechanism: each one's module (`Discovery/DNS`, `Discovery/File`, `Discovery/AWS`) defines its
+/// settings and reader, and the readers come from above (the registry in `Bridge`).
+package protocol DiscoverySettings: Sendable {
+    /// How often the targets are looked up again.
+    var refresh: Duration { get }
+}
+
+/// Reads one mechanism's block under `discover:` (`dns: {...}`), reporting located errors.
+package struct DiscoveryReader: Sendable {
+    /// The key under `discover:`.
+    package var kind: String
+    package var keys: [(section: String, keys: [String])]
+    package var read: @Sendable (_ node: Node, _ path: String, _ reader: inout NodeReader, _ baseDirectory: String?) -> (any DiscoverySettings)?
+
+    package init(
+        kind: String, keys: [(section: String, keys: [String])],
+        read: @escaping @Sendable (_ node: Node, _ path: String, _ reader: inout NodeReader, _ baseDirectory: String?) -> (any DiscoverySettings)?
+    ) {
+        self.kind = kind
+        self.keys = keys
+        self.read = read
+    }
+}
+
 /// `targets[].discover`: where a target's instances come from when they are not listed.
 package struct DiscoveryConfig: Sendable {
-    package enum Mechanism: Sendable {
-        case dns(DNS)
-        case file(File)
-        case ec2(EC2)
-        case ecs(ECS)
-    }
-
-    /// Where an AWS discoverer asks and as whom: `region`, `endpoint` and `role_arn` (with its
-    /// keys), the same for `ec2` and `ecs`.
-    package struct AWSAccess: Sendable, Equatable {
-        package var region: String? = nil
-        /// Endpoint override (tests, VPC endpoints): https unless loopback.
-        package var endpoint: String? = nil
-        package var assumeRole: AssumeRoleConfig? = nil
-
-        package init() {}
-    }
-
-    package struct ECS: Sendable, Equatable {
-        package var cluster: String
-        /// One of `service` or `family`: whose running tasks are listed.
-        package var service: String? = nil
-        package var family: String? = nil
-        package var containerPort: Int
-        package var refresh: Duration = .seconds(30)
-        package var aws = AWSAccess()
-
-        package init(cluster: String, containerPort: Int) {
-            self.cluster = cluster
-            self.containerPort = containerPort
-        }
-    }
-
-    package struct EC2: Sendable, Equatable {
-        /// DescribeInstances filters, e.g. `tag:Role` = `worker`; only running instances.
-        package var filters: [(name: String, value: String)] = []
-        package var port: Int
-        package var refresh: Duration = .seconds(60)
-        package var aws = AWSAccess()
-
-        package init(port: Int) { self.port = port }
-
-        package static func == (lhs: EC2, rhs: EC2) -> Bool {
-            lhs.port == rhs.port && lhs.refresh == rhs.refresh && lhs.aws == rhs.aws
-                && lhs.filters.elementsEqual(rhs.filters, by: { $0 == $1 })
-        }
-    }
-
-    package struct DNS: Sendable, Equatable {
-        package enum RecordType: String, Sendable, CaseIterable { case A, AAAA, SRV }
-        package var name: String
-        package var type: RecordType = .SRV
-        /// Port of A/AAAA targets (SRV records carry their own).
-        package var port: Int? = nil
-        /// `host:port` of the DNS server; nil: the first `nameserver` of /etc/resolv.conf.
-        package var nameserver: String? = nil
-        /// Default 30s; never longer than the records' TTL.
-        package var refresh: Duration = .seconds(30)
-
-        package init(name: String) { self.name = name }
-    }
-
-    package struct File: Sendable, Equatable {
-        /// Globs of Prometheus file_sd files (JSON or YAML lists of `{targets, labels}`).
-        package var files: [String]
-        /// How often the files are checked for changes. Default 30s.
-        package var refresh: Duration = .seconds(30)
-
-        package init(files: [String]) { self.files = files }
-    }
-
-    package var mechanism: Mechanism
+    /// The mechanism: `dns`, `file`, `ec2`, `ecs`.
+    package var kind: String
+    package var settings: any DiscoverySettings
     /// After a failed discovery the last good set is kept this long, then the group is down.
     package var staleAfter: Duration = .seconds(300)
 
-    package init(_ mechanism: Mechanism) { self.mechanism = mechanism }
-
-    package var refresh: Duration {
-        switch mechanism {
-        case .dns(let dns): dns.refresh
-        case .file(let file): file.refresh
-        case .ec2(let ec2): ec2.refresh
-        case .ecs(let ecs): ecs.refresh
-        }
+    package init(kind: String, settings: any DiscoverySettings) {
+        self.kind = kind
+        self.settings = settings
     }
 
-    package var kind: String {
-        switch mechanism {
-        case .dns: "dns"
-        case .file: "file"
-        case .ec2: "ec2"
-        case .ecs: "ecs"
-        }
+    package var refresh: Duration { settings.refresh }
+}
+
+/// The readers the loader works with: one per sink type and per discovery mechanism.
+package struct ConfigPlugins: Sendable {
+    package var sinks: [SinkReader]
+    package var discovery: [DiscoveryReader]
+
+    package init(sinks: [SinkReader], discovery: [DiscoveryReader]) {
+        self.sinks = sinks
+        self.discovery = discovery
     }
 }
 

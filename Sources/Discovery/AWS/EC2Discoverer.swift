@@ -15,13 +15,13 @@ import Transport
 /// Labels: `__meta_ec2_instance_id`, `__meta_ec2_availability_zone`, `__meta_ec2_instance_type`,
 /// `__meta_ec2_private_ip`, `__meta_ec2_instance_state` and `__meta_ec2_tag_<key>`.
 package struct EC2Discoverer: Discoverer {
-    let config: DiscoveryConfig.EC2
+    let config: EC2DiscoveryConfig
     let credentials: any AWSCredentialProvider
     let transport: any HTTPTransport
     let region: String
 
     package init(
-        _ config: DiscoveryConfig.EC2,
+        _ config: EC2DiscoveryConfig,
         region: String,
         credentials: any AWSCredentialProvider,
         transport: any HTTPTransport

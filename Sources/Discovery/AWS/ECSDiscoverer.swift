@@ -16,11 +16,11 @@ import Transport
 /// `__meta_ecs_availability_zone`, `__meta_ecs_private_ip`, `__meta_ecs_launch_type` and
 /// `__meta_ecs_tag_<key>`.
 package struct ECSDiscoverer: Discoverer {
-    let config: DiscoveryConfig.ECS
+    let config: ECSDiscoveryConfig
     let call: AWSDiscoveryCall
 
     package init(
-        _ config: DiscoveryConfig.ECS,
+        _ config: ECSDiscoveryConfig,
         region: String,
         credentials: any AWSCredentialProvider,
         transport: any HTTPTransport
@@ -111,7 +111,7 @@ package struct ECSDiscoverer: Discoverer {
     package static func decodeAnswers(_ bytes: [UInt8]) -> Int {
         let list = try? JSONDecoder().decode(ListTasks.self, from: Data(bytes))
         let tasks = try? JSONDecoder().decode(DescribeTasks.self, from: Data(bytes))
-        let config = DiscoveryConfig.ECS(cluster: "c", containerPort: 9100)
+        let config = ECSDiscoveryConfig(cluster: "c", containerPort: 9100)
         let labelled = tasks?.tasks.compactMap { try? ECSDiscoverer.labels($0, config) }.count ?? 0
         return (list?.taskArns.count ?? 0) + labelled
     }
@@ -122,7 +122,7 @@ package struct ECSDiscoverer: Discoverer {
         var include: [String]
     }
 
-    static func labels(_ task: DescribeTasks.Task, _ config: DiscoveryConfig.ECS) throws(DiscoveryError) -> [String:
+    static func labels(_ task: DescribeTasks.Task, _ config: ECSDiscoveryConfig) throws(DiscoveryError) -> [String:
         String]
     {
         let details = task.attachments?.first { $0.type == "ElasticNetworkInterface" }?.details ?? []

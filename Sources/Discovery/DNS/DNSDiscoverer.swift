@@ -4,9 +4,9 @@ import Threads
 /// DNS service discovery: A or AAAA records with a configured port, or SRV records with their
 /// own. The lookup runs on a thread of its own: a UDP read blocks.
 package struct DNSDiscoverer: Discoverer {
-    let config: DiscoveryConfig.DNS
+    let config: DNSDiscoveryConfig
 
-    package init(_ config: DiscoveryConfig.DNS) { self.config = config }
+    package init(_ config: DNSDiscoveryConfig) { self.config = config }
 
     package var describe: String { "dns \(config.type.rawValue) \(config.name)\(config.nameserver.map { " via \($0)" } ?? "")" }
 

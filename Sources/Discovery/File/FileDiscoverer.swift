@@ -13,9 +13,9 @@ import YAML
 /// {…}}`, found by glob. A file that does not parse fails the whole discovery, so the group
 /// keeps its last good set (and says so) rather than losing a file's targets silently.
 package struct FileDiscoverer: Discoverer {
-    let config: DiscoveryConfig.File
+    let config: FileDiscoveryConfig
 
-    package init(_ config: DiscoveryConfig.File) { self.config = config }
+    package init(_ config: FileDiscoveryConfig) { self.config = config }
 
     package var describe: String { "file_sd \(config.files.joined(separator: ", "))" }
 

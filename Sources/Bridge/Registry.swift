@@ -2,6 +2,7 @@ import AzureMonitor
 import CloudRun
 import CloudWatch
 import Config
+import Discovery
 import GoogleMonitoring
 import Sinks
 
@@ -24,14 +25,35 @@ package enum SinkRegistry {
 
     package static func plugin(_ type: String) -> SinkPlugin? { plugins.first { $0.type == type } }
 
-    /// Every documented key: the loader's own sections, then each sink's.
-    package static var allKeys: [(section: String, keys: [String])] { ConfigKeys.all + plugins.flatMap(\.reader.keys) }
+    /// Every documented key: the loader's own sections, then each sink's and each discovery
+    /// mechanism's.
+    package static var allKeys: [(section: String, keys: [String])] {
+        ConfigKeys.all + [("discover", DiscoveryRegistry.plugins.map(\.kind))] + plugins.flatMap(\.reader.keys)
+            + DiscoveryRegistry.plugins.flatMap(\.reader.keys)
+    }
+}
+
+/// Every discovery mechanism this build knows, one line each (the key under `discover:`).
+package enum DiscoveryRegistry {
+    package static let plugins: [DiscoveryPlugin] = [
+        DNSDiscoverer.plugin,
+        FileDiscoverer.plugin,
+        EC2Discoverer.plugin,
+        ECSDiscoverer.plugin,
+    ]
+
+    package static func plugin(_ kind: String) -> DiscoveryPlugin? { plugins.first { $0.kind == kind } }
 }
 
 extension ConfigLoader {
-    /// The config at `path`, its sinks read by the registry's plugins.
+    /// The readers of every registered sink and discovery mechanism.
+    package static var registered: ConfigPlugins {
+        ConfigPlugins(sinks: SinkRegistry.readers, discovery: DiscoveryRegistry.plugins.map(\.reader))
+    }
+
+    /// The config at `path`, its sinks and discovery read by the registered plugins.
     package static func load(path: String, environment: [String: String]) throws(ConfigErrors) -> BridgeConfig {
-        try load(path: path, environment: environment, sinks: SinkRegistry.readers)
+        try load(path: path, environment: environment, plugins: registered)
     }
 
     package static func parse(yaml: String, source: String, environment: [String: String], baseDirectory: String? = nil)
@@ -42,7 +64,7 @@ extension ConfigLoader {
             source: source,
             environment: environment,
             baseDirectory: baseDirectory,
-            sinks: SinkRegistry.readers
+            plugins: registered
         )
     }
 }
