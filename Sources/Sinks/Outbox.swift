@@ -67,6 +67,7 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
             return
         }
         var queue = pending.withLock { $0 }
+        let held = queue.reduce(0) { $0 + $1.points.count }
         queue += publications
         queue = expire(queue, maxAge: maxAge)
         // One publication for the whole queue when one request may mix times: the sink then
@@ -79,9 +80,8 @@ package final class OutboxSink: MetricSink, @unchecked Sendable {
                 try await inner.publish(queue[index])
                 index += 1
             }
-            if queue.count > 1 || publications.count < queue.count {
-                logger.info("outbox delivered", metadata: ["sink": "\(name)", "points": "\(queue.reduce(0) { $0 + $1.points.count })"])
-            }
+            // What was held from earlier cycles went out with this one (merged or not).
+            if held > 0 { logger.info("outbox delivered", metadata: ["sink": "\(name)", "points": "\(held)"]) }
             store([])
         } catch {
             // The failed publication stands for its unacknowledged points only.
