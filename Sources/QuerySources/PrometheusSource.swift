@@ -54,8 +54,11 @@ package struct PrometheusSource: Sendable {
 
     /// The request for `expr` at `time` (milliseconds), signed or authorised.
     package func request(_ expr: String, time: Int64, now: Date = Date()) async throws(SourceError) -> HTTPRequest {
-        try await request(endpoint, "query=\(PercentEncoding.encode(expr))&time=\(Self.seconds(time))", now: now)
+        try await request(endpoint, Self.instantForm(expr, time: time), now: now)
     }
+
+    /// The instant query's form: `query` and `time`.
+    static func instantForm(_ expr: String, time: Int64) -> String { "query=\(PercentEncoding.encode(expr))&time=\(seconds(time))" }
 
     /// A form POST to `endpoint`, signed or authorised.
     func request(_ endpoint: String, _ form: String, now: Date = Date()) async throws(SourceError) -> HTTPRequest {
@@ -86,7 +89,7 @@ package struct PrometheusSource: Sendable {
     }
 
     package func query(_ expr: String, time: Int64) async -> Answer {
-        switch await post(endpoint, "query=\(PercentEncoding.encode(expr))&time=\(Self.seconds(time))") {
+        switch await post(endpoint, Self.instantForm(expr, time: time)) {
         case .success(let response): Self.decode(status: response.status, body: response.body, source: name)
         case .failure(let problem): problem.down ? .down(problem.message) : .failed(problem.message)
         }
@@ -202,7 +205,7 @@ package struct PrometheusSource: Sendable {
     }
 
     /// Go's float text as Prometheus writes it: decimal, `NaN`, `+Inf`, `-Inf`.
-    static func goFloat(_ text: String) -> Double? {
+    package static func goFloat(_ text: String) -> Double? {
         switch text {
         case "NaN": .nan
         case "+Inf", "Inf": .infinity

@@ -100,19 +100,11 @@ package struct RecordedTick: Codable, Sendable, Equatable {
         package var answer: PrometheusSource.Answer {
             switch kind {
             case "values":
-                let samples = (rows ?? []).map { Sample(labels: Labels($0.labels), value: Self.number($0.value)) }
+                // As the server wrote it (ValueFormat.prometheus on the way in); unreadable: NaN.
+                let samples = (rows ?? []).map { Sample(labels: Labels($0.labels), value: PrometheusSource.goFloat($0.value) ?? .nan) }
                 return .values(samples, warnings: warnings ?? [])
             case "failed": return .failed(message ?? "")
             default: return .down(message ?? "")
-            }
-        }
-
-        static func number(_ text: String) -> Double {
-            switch text {
-            case "NaN": .nan
-            case "+Inf": .infinity
-            case "-Inf": -.infinity
-            default: Double(text) ?? .nan
             }
         }
     }

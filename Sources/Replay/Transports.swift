@@ -78,9 +78,7 @@ extension RecordedTick {
             // A file's format is sniffed from its name too: keep the name.
             let name = target.url.split(separator: "/").last.map(String.init) ?? "page"
             let url = target.file ? "file:///replay/\(index)/\(name)" : "http://replay.invalid/\(index)"
-            let format: ScrapeTarget.Format =
-                target.format == "prometheus" ? .prometheus : target.format == "openmetrics" ? .openMetrics : .auto
-            var scrape = ScrapeTarget(name: target.job, url: url, instance: target.instance, format: format)
+            var scrape = ScrapeTarget(name: target.job, url: url, instance: target.instance, format: ScrapeTarget.Format(rawValue: target.format) ?? .auto)
             scrape.labels = target.labels
             targets.append(scrape)
             answers[url] = target.response
@@ -111,8 +109,7 @@ extension RecordedTick {
                 instance: target.instance,
                 url: RedactedURL.display(target.url),
                 labels: target.labels,
-                format: target.format == .prometheus
-                    ? "prometheus" : target.format == .openMetrics ? "openmetrics" : "auto",
+                format: target.format.rawValue,
                 file: target.url.lowercased().hasPrefix("file:"),
                 response: answers[target.url] ?? Response(TransportError(.other, "not scraped", url: target.url))
             )

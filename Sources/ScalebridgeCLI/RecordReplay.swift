@@ -78,11 +78,7 @@ struct RecordCommand: AsyncParsableCommand {
         let file = out + "/" + RecordingFile.name
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let interval = config.scrape.interval.components
-            let header = RecordingHeader(
-                config: configOptions.config,
-                intervalMilliseconds: interval.seconds * 1000 + interval.attoseconds / 1_000_000_000_000_000
-            )
+            let header = RecordingHeader(config: configOptions.config, intervalMilliseconds: config.scrape.interval.milliseconds)
             try AtomicFile.replace(file, with: Array(try RecordingFile.line(header)))
         } catch {
             OutputFile.standardError("cannot write \(file): \(error)\n")

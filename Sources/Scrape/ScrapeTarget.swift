@@ -9,7 +9,8 @@ import Transport
 
 /// What to scrape and how. Header values are already revealed secrets: never log them.
 package struct ScrapeTarget: Sendable {
-    package enum Format: Sendable { case auto, prometheus, openMetrics }
+    /// The raw values are the config's (`format:`) and the recording's.
+    package enum Format: String, Sendable { case auto, prometheus, openMetrics = "openmetrics" }
 
     package var name: String
     package let url: String
