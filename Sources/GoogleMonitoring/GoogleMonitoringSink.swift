@@ -109,13 +109,14 @@ package struct GoogleMonitoringSink: MetricSink {
 
     /// Series worth sending now: not already written at this time, not older than what is
     /// stored, not closer than `minInterval` to the last point.
-    func due(_ series: [TimeSeriesPoint]) async -> [TimeSeriesPoint] {
-        var due: [TimeSeriesPoint] = []
+    /// - Returns: the indices in `series` of those to send.
+    func due(_ series: [TimeSeriesPoint]) async -> [Int] {
+        var due: [Int] = []
         var tooFrequent = 0, outOfOrder = 0
         let spacing = settings.minInterval.milliseconds
-        for point in series {
+        for (index, point) in series.enumerated() {
             guard let last = await ledger.lastWritten(point.key) else {
-                due.append(point)
+                due.append(index)
                 continue
             }
             if point.endTime == last { continue }  // delivered by an earlier attempt
@@ -124,7 +125,7 @@ package struct GoogleMonitoringSink: MetricSink {
             } else if point.endTime - last < spacing {
                 tooFrequent += 1
             } else {
-                due.append(point)
+                due.append(index)
             }
         }
         if tooFrequent > 0 {
@@ -143,9 +144,9 @@ package struct GoogleMonitoringSink: MetricSink {
         let finite = publication.points
         let all = series(publication)
         // series() keeps the finite points' order: each series is its point's.
-        let pending = await due(all)
-        let wanted = Set(pending.map { "\($0.key)\u{0}\($0.endTime)" })
-        let points = zip(finite, all).filter { wanted.contains("\($1.key)\u{0}\($1.endTime)") }.map(\.0)
+        let indices = await due(all)
+        let pending = indices.map { all[$0] }
+        let points = indices.map { finite[$0] }
         var batches: [Batch<ArraySlice<TimeSeriesPoint>>] = []
         var start = 0
         while start < pending.count {
