@@ -234,9 +234,8 @@ package enum Assembly {
                 auth = .header("Basic " + Data("\(username):\(password.reveal())".utf8).base64EncodedString())
             case .bearer(let token): auth = .header("Bearer \(token.reveal())")
             case .sigv4(let configured, let service, let profile, let role):
-                guard let region = await AWSCredentialChain.region(configured: configured, environment: environment, transport: transport) else {
-                    throw ConfigErrors([ConfigError(source.location, "sources.\(source.name).auth.region", "no AWS region found; looked in \(AWSCredentialChain.regionSources)", hint: "set auth.region")])
-                }
+                let region = try await AWSCredentialChain.requiredRegion(
+                    configured: configured, environment: environment, transport: transport, at: source.location, path: "sources.\(source.name).auth.region", hint: "set auth.region")
                 let chain = AWSCredentialChain.default(environment: environment, transport: transport, region: region, profile: profile)
                 auth = .sigv4(credentials: awsCredentials(chain, role: role, region: region, stsEndpoint: nil, transport: transport, logger: logger), region: region, service: service)
             case .azure(let clientID):

@@ -185,23 +185,9 @@ extension CloudWatchSink {
         -> CloudWatchSink
     {
         let environment = context.environment
-        guard
-            let region = await AWSCredentialChain.region(
-                configured: config.region,
-                environment: environment,
-                transport: context.transport,
-                imds: config.imdsEndpoint
-            )
-        else {
-            throw ConfigErrors([
-                ConfigError(
-                    config.location,
-                    "sinks.\(config.name).region",
-                    "no AWS region found; looked in \(AWSCredentialChain.regionSources)",
-                    hint: "set region: (e.g. eu-west-1) or AWS_REGION"
-                )
-            ])
-        }
+        let region = try await AWSCredentialChain.requiredRegion(
+            configured: config.region, environment: environment, transport: context.transport, imds: config.imdsEndpoint, at: config.location,
+            path: "sinks.\(config.name).region", hint: "set region: (e.g. eu-west-1) or AWS_REGION")
         let settings = settings(config, region: region, environment: environment)
         if config.endpoint == nil, let endpoint = settings.endpoint, !SecureURL.acceptable(endpoint) {
             let variable =

@@ -29,21 +29,8 @@ package struct AWSAccess: Sendable, Equatable {
     func resolve(_ context: DiscoveryContext, _ path: String) async throws(ConfigErrors) -> (
         region: String, credentials: any AWSCredentialProvider
     ) {
-        guard
-            let region = await AWSCredentialChain.region(
-                configured: region,
-                environment: context.environment,
-                transport: context.transport
-            )
-        else {
-            throw ConfigErrors([
-                ConfigError(
-                    context.location,
-                    "\(path).region",
-                    "no AWS region found; looked in \(AWSCredentialChain.regionSources)"
-                )
-            ])
-        }
+        let region = try await AWSCredentialChain.requiredRegion(
+            configured: region, environment: context.environment, transport: context.transport, at: context.location, path: "\(path).region")
         let chain = AWSCredentialChain.default(
             environment: context.environment,
             transport: context.transport,
