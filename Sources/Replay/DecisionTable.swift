@@ -50,16 +50,9 @@ package struct DecisionRow: Sendable, Equatable {
     package var desired: Int? = nil
     package var reason: String
 
-    /// A policy acted (anything but computing from current data, or a controller moving freely).
-    package var acted: Bool {
-        switch kind {
-        case .signal: decision != SignalOutcome.Decision.computed.rawValue
-        case .controller:
-            decision == "missing" || reason.contains("held by") || reason.contains("limited to")
-                || reason.contains("schedule") || reason.contains("inactive")
-                || reason.contains("bounded")
-        }
-    }
+    /// A policy acted: a signal not computed from current data, or a controller's count shaped
+    /// by a rule (`ScalingDecision.constrained`).
+    package var acted = false
 }
 
 package enum DecisionTable {
@@ -90,7 +83,8 @@ package enum DecisionTable {
                         raw: series.steps.raw,
                         published: published.removeValue(forKey: series.labels),
                         decision: outcome.decision.rawValue,
-                        reason: reason
+                        reason: reason,
+                        acted: outcome.decision != .computed
                     )
                 )
             }
@@ -104,7 +98,8 @@ package enum DecisionTable {
                         labels: "\(labels)",
                         published: value,
                         decision: outcome.decision.rawValue,
-                        reason: reason
+                        reason: reason,
+                        acted: outcome.decision != .computed
                     )
                 )
             }
@@ -115,7 +110,8 @@ package enum DecisionTable {
                         kind: .signal,
                         name: signal.name,
                         decision: outcome.decision.rawValue,
-                        reason: reason
+                        reason: reason,
+                        acted: outcome.decision != .computed
                     )
                 )
             }
@@ -129,7 +125,8 @@ package enum DecisionTable {
                     decision: decision.action.rawValue,
                     current: decision.current,
                     desired: decision.desired,
-                    reason: decision.reason
+                    reason: decision.reason,
+                    acted: decision.constrained
                 )
             )
         }

@@ -161,6 +161,9 @@ package struct ScalingDecision: Sendable, Equatable {
     package var action: Action
     /// Why, in words, for logs and `explain`.
     package var reason: String
+    /// A rule shaped the count: a bound, a stabilization window, a rate limit, a schedule
+    /// floor, scale to zero or missing data (replay marks these).
+    package var constrained = false
 
     package var changes: Bool { desired != current }
 }
@@ -206,9 +209,12 @@ package struct ScalingController: Sendable {
             notes.append(floor.why)
         }
         func bounded(_ value: Int, atLeast low: Int) -> Int { min(max(value, low), policy.maxInstances) }
+        var constrained = false
         func decision(_ recommended: Int?, _ desired: Int, _ action: ScalingDecision.Action?, _ parts: [String]) -> ScalingDecision {
             let action = action ?? (desired > current ? .up : desired < current ? .down : .hold)
-            return ScalingDecision(current: current, recommended: recommended, desired: desired, action: action, reason: (parts + notes).joined(separator: "; "))
+            var made = ScalingDecision(current: current, recommended: recommended, desired: desired, action: action, reason: (parts + notes).joined(separator: "; "))
+            made.constrained = constrained || action == .missing || !notes.isEmpty
+            return made
         }
 
         // One recommendation per signal that has a value.
@@ -249,12 +255,14 @@ package struct ScalingController: Sendable {
             if active || !missing.isEmpty {
                 state.idleSince = nil
             } else if current == 0 {
+                constrained = true
                 return decision(0, 0, nil, parts + ["inactive (every signal at or below its activation): stays at 0"])
             } else {
                 let since = state.idleSince ?? now
                 state.idleSince = since
                 let idle = now - since
                 if idle >= policy.idleBeforeZero {
+                    constrained = true
                     return decision(0, 0, nil, parts + ["inactive for \(idle / 1000) s (idle_before_zero \(policy.idleBeforeZero / 1000) s): scaling to zero"])
                 }
                 notes.append("inactive for \(idle / 1000) s of the \(policy.idleBeforeZero / 1000) s before zero")
@@ -272,7 +280,10 @@ package struct ScalingController: Sendable {
         }
 
         let recommendation = bounded(largest, atLeast: lowest)
-        if recommendation != largest { parts.append("bounded to \(recommendation)") }
+        if recommendation != largest {
+            parts.append("bounded to \(recommendation)")
+            constrained = true
+        }
         state.recommendations.append(ScalingState.Entry(time: now, value: recommendation))
 
         // Stabilization: up to the lowest recommendation of the up window, down to the highest
@@ -287,6 +298,7 @@ package struct ScalingController: Sendable {
         if desired > downward { desired = downward }
         if desired != recommendation, desired == current {
             parts.append(recommendation > current ? "held by the scale-up stabilization window" : "held by the scale-down stabilization window (\(policy.scaleDown.stabilization / 1000) s)")
+            constrained = true
         }
 
         // Rate limits per period. A budget already spent (by another replica too) holds the
@@ -297,12 +309,14 @@ package struct ScalingController: Sendable {
             if desired > limit {
                 desired = limit
                 parts.append("scale-up limited to \(limit) by the rate rules")
+                constrained = true
             }
         } else if desired < current {
             let limit = min(downLimit(current: current, now: now, state: state), current)
             if desired < limit {
                 desired = limit
                 parts.append("scale-down limited to \(limit) by the rate rules")
+                constrained = true
             }
         }
         // A floor (min_instances, a schedule) is a bound, not a rate: it applies at once.

@@ -64,13 +64,14 @@ struct ControllerFeaturesTests {
         let friday0800: Int64 = 1_800_000_000_000
         var state = ScalingState()
         let before = controller.decide(signal: 5, current: 1, now: friday0800 - 60_000, state: &state)
-        #expect(before.desired == 1)
+        #expect(before.desired == 1 && !before.constrained)
         let during = controller.decide(signal: 5, current: 1, now: friday0800, state: &state)
         #expect(
             during.desired == 10
                 && during.reason.contains("schedule `0 8 * * 1-5` holds at least 10 until 2027-01-15T18:00:00Z"),
             "\(during.reason)"
         )
+        #expect(during.constrained, "a schedule shaped the count")
         state.applied(from: 1, to: 10, at: friday0800)
         // Load above the floor still scales above it.
         #expect(controller.decide(signal: 100, current: 10, now: friday0800 + 60_000, state: &state).desired == 20)
