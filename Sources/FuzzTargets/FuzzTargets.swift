@@ -34,15 +34,22 @@ package enum FuzzTargets {
         "sigv4": sigv4,
     ]
 
-    /// Prometheus text: a full parse and a keep-only-`a`-and-`b_total` parse accept or reject
-    /// alike, and keep exactly the full parse's samples of those names.
+    /// Prometheus text: a full parse, a keep-only-`a`-and-`b_total` parse and a keep-nothing
+    /// parse (the skip path) accept or refuse alike, refuse with the same error, and keep exactly
+    /// the full parse's samples of those names.
     static func text(_ bytes: [UInt8]) {
-        let full = try? TextFormatParser.parse(bytes)
-        let kept = try? TextFormatParser.parse(bytes, keepingNames: ["a", "b_total"])
-        precondition((full == nil) == (kept == nil), "the keep path and the full parse disagree on acceptance")
-        if let full, let kept {
-            let wanted = full.samples.filter { $0.labels.name == "a" || $0.labels.name == "b_total" }
-            precondition(wanted == kept.samples, "the keep path kept other samples than the full parse")
+        let full = Result { () throws(ExpositionError) in try TextFormatParser.parse(bytes) }
+        for keep: Set<String> in [["a", "b_total"], []] {
+            let kept = Result { () throws(ExpositionError) in try TextFormatParser.parse(bytes, keepingNames: keep) }
+            switch (full, kept) {
+            case (.success(let full), .success(let kept)):
+                let wanted = full.samples.filter { keep.contains($0.labels.name ?? "") }
+                precondition(wanted == kept.samples, "the keep path kept other samples than the full parse")
+            case (.failure(let expected), .failure(let error)):
+                precondition(error == expected, "the keep path refused with another error: \(error) / \(expected)")
+            default:
+                preconditionFailure("the keep path and the full parse disagree on acceptance")
+            }
         }
     }
 

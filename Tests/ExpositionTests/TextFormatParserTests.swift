@@ -136,6 +136,64 @@ struct TextFormatParserTests {
         }
     }
 
+    /// The skip path reads a line of a family that is not kept when it has the common shape,
+    /// and hands anything else to the full parse: it must accept nothing the full parse refuses,
+    /// and refuse with the same error. Each page is a good line, then one byte of a second line
+    /// of the same family replaced, inserted or removed, then a good line; every byte that
+    /// changes how the line reads is tried at every position.
+    @Test("skipping a family refuses exactly what the full parse refuses, with the same error, byte by byte")
+    func skipPathAgreesWithFullParse() throws {
+        let good = Array(#"m{queue="q0",worker="w1",region="eu"} 12.5 1700000000000"#.utf8)
+        let second = Array(#"m{queue="q1",worker="w2",region="eu"} 3 1700000000001"#.utf8)
+        let bytes: [UInt8] = Array(" \t\"\\,{}=#_:aeENI.-+09\r".utf8) + [0x00, 0x0B, 0xC3, 0xA9, 0x7F]
+        var variants: [[UInt8]] = []
+        for position in second.indices {
+            var removed = second
+            removed.remove(at: position)
+            variants.append(removed)
+            for byte in bytes {
+                var replaced = second
+                replaced[position] = byte
+                variants.append(replaced)
+                var inserted = second
+                inserted.insert(byte, at: position)
+                variants.append(inserted)
+            }
+        }
+        // Shapes the skip path reads itself, to be sure they are accepted alike too, and label
+        // sets no one-byte change makes: repeated names, `__name__`, more than 8 labels.
+        let nine = (0..<9).map { #"l\#($0)="v""# }.joined(separator: ",")
+        for line in [
+            #"m{queue="q1",worker="w2",region="eu",} 3"#, #"m{} 1"#, #"m 1"#, #"m{queue="",worker="",region=""} .5"#, #"m{a="1"} -0."#,
+            #"m{queue="q1",queue="w2",region="eu"} 3"#, #"m{queue="q1",worker="w2",queue="eu"} 3"#, #"m{__name__="m",a="1"} 3"#,
+            #"m{a="1",__name__="m"} 3"#, "m{\(nine)} 3", #"m{queue="q1" , worker="w2"} 3"#,
+        ] {
+            variants.append(Array(line.utf8))
+        }
+        var accepted = 0
+        var refused = 0
+        for variant in variants {
+            let page = good + [ASCII.newline] + variant + [ASCII.newline] + good.map { $0 } + [ASCII.newline]
+            let full = Result { () throws(ExpositionError) in try TextFormatParser.parse(page) }
+            for keep in [Set<String>(), ["other"]] {
+                let skipping = Result { () throws(ExpositionError) in try TextFormatParser.parse(page, keepingNames: keep) }
+                let text = String(decoding: variant, as: UTF8.self).debugDescription
+                switch (full, skipping) {
+                case (.success(let all), .success(let skipped)):
+                    #expect(skipped.samples.isEmpty && skipped.samplesSkipped == all.samples.count + all.duplicatesDropped, "\(text)")
+                    accepted += 1
+                case (.failure(let expected), .failure(let error)):
+                    #expect(error == expected, "\(text)")
+                    refused += 1
+                default:
+                    Issue.record("full parse and skip path disagree on \(text): \(full) / \(skipping)")
+                }
+            }
+        }
+        // Both kinds were tried in numbers (the figures only move if the byte list changes).
+        #expect(accepted > 500 && refused > 2000, "accepted \(accepted), refused \(refused)")
+    }
+
     @Test("a page is used whole or not at all: one bad line rejects every sample")
     func wholePage() {
         #expect(throws: ExpositionError.self) { try parse("good 1\ngood2 2\nbad{ 3\n") }

@@ -20,6 +20,8 @@ package enum TextFormatParser {
         /// since a family's lines come together.
         var keep: Set<String>? = nil
         var lastDecision: (name: String, keep: Bool)? = nil
+        /// Reads lines of families that are not kept, when they have the common shape.
+        var skipper = LineSkipper()
         /// Label names of the sample being skipped, for the uniqueness check; reused across
         /// lines so skipping allocates nothing.
         var skippedNames: [(start: Int, count: Int)] = []
@@ -91,6 +93,8 @@ package enum TextFormatParser {
             } else if index != lineStart {
                 // Prometheus reads the blanks as part of the metric name and refuses the page.
                 throw fail(.invalidName, "blank before the metric name", at: lineStart)
+            } else if let base = bytes.baseAddress, skipper.line(base, lineStart, lineEnd) {
+                skipped += 1
             } else {
                 try parseSeries(index)
             }
@@ -156,6 +160,7 @@ package enum TextFormatParser {
             while index < lineEnd, isMetricNameByte(bytes[index]) { index += 1 }
             let name = names.metricName(bytes, start, index)
             let wanted = isWanted(name)
+            skipper.read(name: start, count: index - start, wanted: wanted)
             var labels: [Label] = []
             if wanted {
                 labels.reserveCapacity(labelCapacity)

@@ -1,0 +1,203 @@
+/// The text parser's skip path: lines of families that are not kept, read without building
+/// anything when they have the common shape (design 0007, "the skip path").
+///
+/// A daemon keeps a few families of each page (`sum(jobs_waiting)` reads one), so most of its
+/// parse is lines it only validates. `line` accepts a line of the common shape, `name{a="v",…}
+/// value [timestamp]` with the previous line's metric name, ASCII label values without escapes,
+/// single spaces and a plain decimal value, checking what `parseSeries` checks. Anything else
+/// (another name, blanks, escapes, UTF-8, exponents, NaN, every malformed line) returns false
+/// and goes to `parseSeries`, which reads it and makes the error: this path accepts only a
+/// subset of what that one accepts, and a test and the `text` fuzz target hold the two to it.
+struct LineSkipper {
+    /// The last series line's metric name, as a range of the page, when it is not kept.
+    private var name: (start: Int, count: Int)? = nil
+    private var shape = LabelShape()
+
+    /// Tells the skipper which name the full parse just read and whether it was kept.
+    mutating func read(name start: Int, count: Int, wanted: Bool) {
+        name = wanted ? nil : (start, count)
+    }
+
+    /// Whether the line `start..<end` is a line of the common shape of the last name, checked.
+    mutating func line(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard let name else { return false }
+        var index = start &+ name.count
+        guard index < end, sameBytes(base, name.start, start, name.count) else { return false }
+        if base[index] == ASCII.braceOpen {
+            if let next = shape.matches(base, index, end) {
+                index = next
+            } else if let next = shape.record(base, index, end) {
+                index = next
+            } else {
+                return false
+            }
+        }
+        guard index < end, base[index] == ASCII.space else { return false }
+        index &+= 1
+        // The value: [+-] digits [. digits], at least one digit. With no exponent and at most
+        // 300 digits it is always finite, so parseFloat accepts it too.
+        let valueStart = index
+        if index < end, base[index] == UInt8(ascii: "-") || base[index] == UInt8(ascii: "+") { index &+= 1 }
+        let digitsStart = index
+        while index < end, isDigit(base[index]) { index &+= 1 }
+        var digits = index &- digitsStart
+        if index < end, base[index] == UInt8(ascii: ".") {
+            index &+= 1
+            let fractionStart = index
+            while index < end, isDigit(base[index]) { index &+= 1 }
+            digits &+= index &- fractionStart
+        }
+        guard digits > 0, index &- valueStart <= 300 else { return false }
+        if index < end {
+            // A timestamp: one space, 1 to 18 digits (always within Int64), the end of the line.
+            guard base[index] == ASCII.space else { return false }
+            index &+= 1
+            let timestampStart = index
+            while index < end, isDigit(base[index]) { index &+= 1 }
+            guard index == end, index > timestampStart, index &- timestampStart <= 18 else { return false }
+        }
+        return true
+    }
+}
+
+/// The bytes between the label values of the last line whose label set was checked: `{name="`,
+/// `,name="` … and the closing `}` (or `,}`), as ranges of the page. A family's lines write the
+/// same names in the same order, so a label set whose bytes between the values equal these is
+/// valid when its values are; only the values are read.
+private struct LabelShape {
+    private var starts: [Int] = []
+    private var lengths: [Int] = []
+    private var count = 0
+
+    /// The index after the closing brace of the label set at `brace` when it has this shape.
+    func matches(_ base: UnsafePointer<UInt8>, _ brace: Int, _ end: Int) -> Int? {
+        guard count > 0 else { return nil }
+        var index = brace
+        var segment = 0
+        while true {
+            let length = lengths[segment]
+            guard index &+ length <= end, sameBytes(base, starts[segment], index, length) else { return nil }
+            index &+= length
+            segment &+= 1
+            if segment == count { return index }
+            guard let next = skipValue(base, index, end) else { return nil }
+            index = next
+        }
+    }
+
+    /// Checks the label set at `brace` byte by byte (names, `="`, uniqueness, no `__name__`,
+    /// up to 8 labels) and records it as the shape: the index after its closing brace, or nil
+    /// (and no shape) when it is not of the common shape.
+    mutating func record(_ base: UnsafePointer<UInt8>, _ brace: Int, _ end: Int) -> Int? {
+        count = 0
+        guard let next = check(base, brace, end) else {
+            count = 0
+            return nil
+        }
+        return next
+    }
+
+    private mutating func check(_ base: UnsafePointer<UInt8>, _ brace: Int, _ end: Int) -> Int? {
+        var index = brace &+ 1
+        var segmentStart = brace
+        while true {
+            guard index < end else { return nil }
+            if base[index] == ASCII.braceClose {
+                append(segmentStart, index &+ 1 &- segmentStart)
+                return index &+ 1
+            }
+            // Each segment is one separator byte, the name and `="`.
+            let nameStart = index
+            guard nameStart &- segmentStart == 1, isLabelNameStart(base[index]) else { return nil }
+            index &+= 1
+            while index < end, isLabelNameByte(base[index]) { index &+= 1 }
+            let length = index &- nameStart
+            guard count < 8, !(length == 8 && isNameLabel(base, nameStart)) else { return nil }
+            for other in 0..<count where lengths[other] &- 3 == length {
+                if sameBytes(base, starts[other] &+ 1, nameStart, length) { return nil }
+            }
+            guard index &+ 1 < end, base[index] == ASCII.equals, base[index &+ 1] == ASCII.quote else { return nil }
+            index &+= 2
+            append(segmentStart, index &- segmentStart)
+            guard let next = skipValue(base, index, end) else { return nil }
+            index = next
+            segmentStart = index
+            guard index < end else { return nil }
+            if base[index] == ASCII.comma {
+                index &+= 1
+            } else if base[index] != ASCII.braceClose {
+                return nil
+            }
+        }
+    }
+
+    private mutating func append(_ start: Int, _ length: Int) {
+        if count < starts.count {
+            starts[count] = start
+            lengths[count] = length
+        } else {
+            starts.append(start)
+            lengths.append(length)
+        }
+        count &+= 1
+    }
+}
+
+/// A label value from just after its opening quote: the index after the closing quote, or nil
+/// at a backslash, a byte >= 0x80 or the end of the line (the full path reads those). Eight
+/// bytes at a time: the lowest byte a zero-byte test flags is always a true match.
+@inline(__always) private func skipValue(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+    var index = start
+    let raw = UnsafeRawPointer(base)
+    while index &+ 8 <= end {
+        let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        let stops =
+            zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C) | (word & highBits)
+        if stops != 0 {
+            let stop = index &+ stops.trailingZeroBitCount &>> 3
+            return base[stop] == ASCII.quote ? stop &+ 1 : nil
+        }
+        index &+= 8
+    }
+    while index < end {
+        let byte = base[index]
+        if byte == ASCII.quote { return index &+ 1 }
+        guard byte != ASCII.backslash, byte < 0x80 else { return nil }
+        index &+= 1
+    }
+    return nil
+}
+
+private let highBits: UInt64 = 0x8080_8080_8080_8080
+
+/// The high bit of each byte that is zero, exact up to the first one (a borrow can also flag a
+/// byte above it).
+@inline(__always) private func zeroBytes(_ word: UInt64) -> UInt64 {
+    (word &- 0x0101_0101_0101_0101) & ~word & highBits
+}
+
+/// Whether `count` bytes at `a` and at `b` of the page are equal (names: short, so compared
+/// eight bytes at a time in line rather than through a memcmp call).
+@inline(__always) private func sameBytes(_ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int, _ count: Int) -> Bool {
+    let raw = UnsafeRawPointer(base)
+    var offset = 0
+    while offset &+ 8 <= count {
+        if raw.loadUnaligned(fromByteOffset: a &+ offset, as: UInt64.self)
+            != raw.loadUnaligned(fromByteOffset: b &+ offset, as: UInt64.self)
+        {
+            return false
+        }
+        offset &+= 8
+    }
+    while offset < count {
+        if base[a &+ offset] != base[b &+ offset] { return false }
+        offset &+= 1
+    }
+    return true
+}
+
+/// Whether the 8 bytes at `start` are `__name__`.
+@inline(__always) private func isNameLabel(_ base: UnsafePointer<UInt8>, _ start: Int) -> Bool {
+    UnsafeRawPointer(base).loadUnaligned(fromByteOffset: start, as: UInt64.self)
+        == UInt64(littleEndian: 0x5F5F_656D_616E_5F5F)
+}
