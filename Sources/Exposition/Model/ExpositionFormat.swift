@@ -13,9 +13,16 @@ package enum ExpositionFormat: String, Sendable, Equatable {
     /// when the server says so, the text format for anything else (including no header).
     package static func from(contentType: String?) -> ExpositionFormat {
         guard let contentType else { return .prometheusText }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first ?? ""
-        let trimmed = mediaType.trimmingSpaces().lowercased()
-        return trimmed == "application/openmetrics-text" ? .openMetrics : .prometheusText
+        // Read as bytes, without making Strings: every scrape asks.
+        var media = Substring(contentType).utf8
+        if let semicolon = media.firstIndex(of: UInt8(ascii: ";")) { media = media[..<semicolon] }
+        while let first = media.first, first == 0x20 || first == 0x09 { media = media.dropFirst() }
+        while let last = media.last, last == 0x20 || last == 0x09 { media = media.dropLast() }
+        let expected = "application/openmetrics-text".utf8
+        guard media.count == expected.count else { return .prometheusText }
+        // Media types are case-insensitive (ASCII).
+        let folded = zip(media, expected).allSatisfy { byte, wanted in (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == wanted }
+        return folded ? .openMetrics : .prometheusText
     }
 
     /// Guess for files, which have no Content-Type: a page ending in `# EOF` is OpenMetrics.

@@ -132,24 +132,25 @@ package enum TextFormatParser {
                 }
                 text = bytes[(index + 1)..<lineEnd]
             }
-            var family = families[name] ?? MetricFamily(name: name)
-            if families[name] == nil { familyOrder.append(name) }
+            // Checked first, then written in place: one dictionary lookup per line, not three.
+            let familyCount = families.count
             if isHelp {
                 guard isValidUTF8(text) else { throw fail(.encoding, "HELP text is not valid UTF-8", at: index) }
-                family.help = unescapeHelp(text)
+                families[name, default: MetricFamily(name: name)].help = unescapeHelp(text)
             } else {
-                let typeName = String(decoding: text, as: UTF8.self)
-                switch typeName {
-                case "counter": family.type = .counter
-                case "gauge": family.type = .gauge
-                case "summary": family.type = .summary
-                case "histogram": family.type = .histogram
-                case "untyped": family.type = .unknown
-                default:
+                let type: MetricType
+                switch String(decoding: text, as: UTF8.self) {
+                case "counter": type = .counter
+                case "gauge": type = .gauge
+                case "summary": type = .summary
+                case "histogram": type = .histogram
+                case "untyped": type = .unknown
+                case let typeName:
                     throw fail(.metadata, "invalid metric type \"\(typeName)\"", at: index + 1)
                 }
+                families[name, default: MetricFamily(name: name)].type = type
             }
-            families[name] = family
+            if families.count != familyCount { familyOrder.append(name) }
         }
 
         mutating func parseSeries(_ start: Int) throws(ExpositionError) {
