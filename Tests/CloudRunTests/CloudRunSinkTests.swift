@@ -11,7 +11,10 @@ import Transport
 
 @testable import CloudRun
 
-func runSink(_ server: FakeHTTPServer, target: CloudRunSink.Target = .workerPool("queue-worker"), dryRun: Bool = false, statePath: String? = nil, minInstances: Int = 1) -> CloudRunSink {
+func runSink(
+    _ server: FakeHTTPServer, target: CloudRunSink.Target = .workerPool("queue-worker"), dryRun: Bool = false, statePath: String? = nil, minInstances: Int = 1,
+    now: @escaping @Sendable () -> Date = Date.init
+) -> CloudRunSink {
     var settings = CloudRunSink.Settings(
         project: "p", region: "europe-west1", target: target,
         policy: ScalingPolicy(metrics: [.init(name: "WorkersRequired", mode: .perInstance(target: 1))], minInstances: minInstances, maxInstances: 20)
@@ -20,7 +23,7 @@ func runSink(_ server: FakeHTTPServer, target: CloudRunSink.Target = .workerPool
     settings.dryRun = dryRun
     settings.pollInterval = .milliseconds(10)
     settings.statePath = statePath
-    return CloudRunSink(settings: settings, tokens: StaticToken(), transport: CurlTransport(environment: [:]), logger: Logger(label: "test"))
+    return CloudRunSink(settings: settings, tokens: StaticToken(), transport: CurlTransport(environment: [:]), logger: Logger(label: "test"), now: now)
 }
 
 func signal(_ value: Double?) -> Publication {
@@ -107,18 +110,21 @@ struct CloudRunSinkTests {
     func persistedWindows() async throws {
         let fake = FakeCloudRun()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sb-run-\(UUID().uuidString)/scaling/cloud_run.json").path
+        // Every run in the same second: on the wall clock, a loaded test run once spread these
+        // over more than the 15 s period, and the second run was rightly allowed +4 more.
+        let start = Date()
         try await withFakeServer(handler: fake.handler) { server in
-            try await runSink(server, statePath: path).publish(signal(8))
+            try await runSink(server, statePath: path, now: { start }).publish(signal(8))
             #expect(fake.count == 6, "2 → 6: +4 per 15 s is the default scale-up rule")
             // A new process: the +4 of this 15 s period is remembered, so it may not add more yet.
-            try await runSink(server, statePath: path).publish(signal(8))
+            try await runSink(server, statePath: path, now: { start }).publish(signal(8))
             #expect(fake.count == 6)
             #expect(FileManager.default.fileExists(atPath: path))
             // A low signal: the 300 s window still holds the 8 recommended.
-            try await runSink(server, statePath: path).publish(signal(1))
+            try await runSink(server, statePath: path, now: { start }).publish(signal(1))
             #expect(fake.count == 6)
             // Without the memory the rate rule starts again from 6 (+100 %, capped by the signal).
-            try await runSink(server, statePath: nil).publish(signal(8))
+            try await runSink(server, statePath: nil, now: { start }).publish(signal(8))
             #expect(fake.count == 8)
         }
     }
