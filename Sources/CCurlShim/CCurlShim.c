@@ -39,6 +39,15 @@ CURLcode CCurlShim_getinfo_pointer(CURL *handle, CURLINFO info, void **value) {
 CURLMcode CCurlShim_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }
+CURLMcode CCurlShim_multi_setopt_socket_function(CURLM *multi, CCurlShim_SocketCallback callback, void *userdata) {
+    CURLMcode code = curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, callback);
+    return code != CURLM_OK ? code : curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, userdata);
+}
+CURLMcode CCurlShim_multi_setopt_timer_function(CURLM *multi, CCurlShim_TimerCallback callback, void *userdata) {
+    CURLMcode code = curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, callback);
+    return code != CURLM_OK ? code : curl_multi_setopt(multi, CURLMOPT_TIMERDATA, userdata);
+}
+curl_socket_t CCurlShim_socket_timeout(void) { return CURL_SOCKET_TIMEOUT; }
 CURL *CCurlShim_msg_easy_handle(CURLMsg *msg) { return msg->easy_handle; }
 CURLcode CCurlShim_msg_result(CURLMsg *msg) { return msg->data.result; }
 int CCurlShim_msg_is_done(CURLMsg *msg) { return msg->msg == CURLMSG_DONE; }

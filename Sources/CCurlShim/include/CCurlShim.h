@@ -25,6 +25,14 @@ CURLcode CCurlShim_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
 
 CURLMcode CCurlShim_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
+/* The multi_socket interface: libcurl says which sockets to watch and when to call it back. */
+typedef int (*CCurlShim_SocketCallback)(CURL *easy, curl_socket_t socket, int what, void *userdata, void *socketdata);
+typedef int (*CCurlShim_TimerCallback)(CURLM *multi, long timeout_ms, void *userdata);
+CURLMcode CCurlShim_multi_setopt_socket_function(CURLM *multi, CCurlShim_SocketCallback callback, void *userdata);
+CURLMcode CCurlShim_multi_setopt_timer_function(CURLM *multi, CCurlShim_TimerCallback callback, void *userdata);
+/* CURL_SOCKET_TIMEOUT, a macro of a macro. */
+curl_socket_t CCurlShim_socket_timeout(void);
+
 /* The CURLMsg union is awkward from Swift. */
 CURL *CCurlShim_msg_easy_handle(CURLMsg *msg);
 CURLcode CCurlShim_msg_result(CURLMsg *msg);
