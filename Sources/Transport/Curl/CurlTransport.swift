@@ -138,6 +138,9 @@ private final class CurlLoop: @unchecked Sendable {
     }
 
     deinit {
+        // No callback into an object being torn down while libcurl closes its connections.
+        CCurlShim_multi_setopt_socket_function(multi, nil, nil)
+        CCurlShim_multi_setopt_timer_function(multi, nil, nil)
         curl_multi_cleanup(multi)
         if wakeRead >= 0 { close(wakeRead) }
         if wakeWrite >= 0 { close(wakeWrite) }
