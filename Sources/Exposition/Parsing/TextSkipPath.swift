@@ -65,33 +65,32 @@ struct LineSkipper {
 /// same names in the same order, so a label set whose bytes between the values equal these is
 /// valid when its values are; only the values are read.
 private struct LabelShape {
-    private var starts: [Int] = []
-    private var lengths: [Int] = []
-    private var count = 0
+    private var segments: [(start: Int, length: Int)] = []
 
     /// The index after the closing brace of the label set at `brace` when it has this shape.
     func matches(_ base: UnsafePointer<UInt8>, _ brace: Int, _ end: Int) -> Int? {
-        guard count > 0 else { return nil }
+        guard !segments.isEmpty else { return nil }
         var index = brace
-        var segment = 0
-        while true {
-            let length = lengths[segment]
-            guard index &+ length <= end, sameBytes(base, starts[segment], index, length) else { return nil }
-            index &+= length
-            segment &+= 1
-            if segment == count { return index }
-            guard let next = skipValue(base, index, end) else { return nil }
-            index = next
+        for (position, segment) in segments.enumerated() {
+            if position > 0 {
+                guard let next = skipValue(base, index, end) else { return nil }
+                index = next
+            }
+            guard index &+ segment.length <= end, sameBytes(base, segment.start, index, segment.length) else {
+                return nil
+            }
+            index &+= segment.length
         }
+        return index
     }
 
     /// Checks the label set at `brace` byte by byte (names, `="`, uniqueness, no `__name__`,
     /// up to 8 labels) and records it as the shape: the index after its closing brace, or nil
     /// (and no shape) when it is not of the common shape.
     mutating func record(_ base: UnsafePointer<UInt8>, _ brace: Int, _ end: Int) -> Int? {
-        count = 0
+        segments.removeAll(keepingCapacity: true)
         guard let next = check(base, brace, end) else {
-            count = 0
+            segments.removeAll(keepingCapacity: true)
             return nil
         }
         return next
@@ -103,7 +102,7 @@ private struct LabelShape {
         while true {
             guard index < end else { return nil }
             if base[index] == ASCII.braceClose {
-                append(segmentStart, index &+ 1 &- segmentStart)
+                segments.append((segmentStart, index &+ 1 &- segmentStart))
                 return index &+ 1
             }
             // Each segment is one separator byte, the name and `="`.
@@ -112,13 +111,13 @@ private struct LabelShape {
             index &+= 1
             while index < end, isLabelNameByte(base[index]) { index &+= 1 }
             let length = index &- nameStart
-            guard count < 8, !(length == 8 && isNameLabel(base, nameStart)) else { return nil }
-            for other in 0..<count where lengths[other] &- 3 == length {
-                if sameBytes(base, starts[other] &+ 1, nameStart, length) { return nil }
+            guard segments.count < 8, !(length == 8 && isNameLabel(base, nameStart)) else { return nil }
+            for other in segments where other.length &- 3 == length {
+                if sameBytes(base, other.start &+ 1, nameStart, length) { return nil }
             }
             guard index &+ 1 < end, base[index] == ASCII.equals, base[index &+ 1] == ASCII.quote else { return nil }
             index &+= 2
-            append(segmentStart, index &- segmentStart)
+            segments.append((segmentStart, index &- segmentStart))
             guard let next = skipValue(base, index, end) else { return nil }
             index = next
             segmentStart = index
@@ -129,17 +128,6 @@ private struct LabelShape {
                 return nil
             }
         }
-    }
-
-    private mutating func append(_ start: Int, _ length: Int) {
-        if count < starts.count {
-            starts[count] = start
-            lengths[count] = length
-        } else {
-            starts.append(start)
-            lengths.append(length)
-        }
-        count &+= 1
     }
 }
 
@@ -174,35 +162,6 @@ private let highBits: UInt64 = 0x8080_8080_8080_8080
 /// byte above it).
 @inline(__always) private func zeroBytes(_ word: UInt64) -> UInt64 {
     (word &- 0x0101_0101_0101_0101) & ~word & highBits
-}
-
-/// Whether `count` bytes at `a` and at `b` of the page are equal. Names and segments are short
-/// (about 4 to 20 bytes), so they are compared in words, the last word overlapping the one
-/// before, rather than through a memcmp call or a byte loop.
-@inline(__always) private func sameBytes(_ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int, _ count: Int) -> Bool {
-    let raw = UnsafeRawPointer(base)
-    if count >= 8 {
-        var offset = 0
-        while offset &+ 8 < count {
-            if raw.loadUnaligned(fromByteOffset: a &+ offset, as: UInt64.self) != raw.loadUnaligned(fromByteOffset: b &+ offset, as: UInt64.self) {
-                return false
-            }
-            offset &+= 8
-        }
-        let last = count &- 8
-        return raw.loadUnaligned(fromByteOffset: a &+ last, as: UInt64.self) == raw.loadUnaligned(fromByteOffset: b &+ last, as: UInt64.self)
-    }
-    if count >= 4 {
-        let last = count &- 4
-        return raw.loadUnaligned(fromByteOffset: a, as: UInt32.self) == raw.loadUnaligned(fromByteOffset: b, as: UInt32.self)
-            && raw.loadUnaligned(fromByteOffset: a &+ last, as: UInt32.self) == raw.loadUnaligned(fromByteOffset: b &+ last, as: UInt32.self)
-    }
-    var offset = 0
-    while offset < count {
-        if base[a &+ offset] != base[b &+ offset] { return false }
-        offset &+= 1
-    }
-    return true
 }
 
 /// Whether the 8 bytes at `start` are `__name__`.
