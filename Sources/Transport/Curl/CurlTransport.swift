@@ -181,6 +181,7 @@ private final class CurlLoop: @unchecked Sendable {
 
     private func run() {
         var polled: [pollfd] = []
+        var drain = [UInt8](repeating: 0, count: 64)
         while true {
             let (incoming, stopping) = shared.withLock { state in
                 defer {
@@ -231,7 +232,6 @@ private final class CurlLoop: @unchecked Sendable {
             for (socket, events) in watched { polled.append(pollfd(fd: socket, events: events, revents: 0)) }
             guard poll(&polled, nfds_t(polled.count), Int32(wait)) > 0 else { continue }
             if polled[0].revents != 0 {
-                var drain = [UInt8](repeating: 0, count: 64)
                 while read(wakeRead, &drain, drain.count) > 0 {}
             }
             for entry in polled.dropFirst() where entry.revents != 0 {
