@@ -309,9 +309,17 @@ struct LineCursor {
     private(set) var number = 0
     private(set) var start = 0
     private(set) var end = 0
-    private var nextStart = 0
+    private(set) var nextStart = 0
 
     init(_ bytes: PageBytes) { self.bytes = bytes }
+
+    /// Moves past the line from `nextStart` to the newline at `newline`, found by the caller.
+    mutating func skip(to newline: Int) {
+        number += 1
+        start = nextStart
+        end = newline
+        nextStart = newline &+ 1
+    }
 
     /// Moves to the next line; false when the page is exhausted.
     mutating func advance() -> Bool {

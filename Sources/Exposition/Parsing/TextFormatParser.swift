@@ -82,7 +82,16 @@ package enum TextFormatParser {
         }
 
         mutating func run() throws(ExpositionError) {
-            while cursor.advance() { try parseLine() }
+            guard let base = bytes.baseAddress else { return }
+            while true {
+                if let end = skipper.line(base, cursor.nextStart, bytes.count) {
+                    cursor.skip(to: end)
+                    skipped += 1
+                    continue
+                }
+                guard cursor.advance() else { return }
+                try parseLine()
+            }
         }
 
         mutating func parseLine() throws(ExpositionError) {
@@ -93,8 +102,6 @@ package enum TextFormatParser {
             } else if index != lineStart {
                 // Prometheus reads the blanks as part of the metric name and refuses the page.
                 throw fail(.invalidName, "blank before the metric name", at: lineStart)
-            } else if let base = bytes.baseAddress, skipper.line(base, lineStart, lineEnd) {
-                skipped += 1
             } else {
                 try parseSeries(index)
             }

@@ -18,21 +18,24 @@ struct LineSkipper {
         name = wanted ? nil : (start, count)
     }
 
-    /// Whether the line `start..<end` is a line of the common shape of the last name, checked.
-    mutating func line(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        guard let name else { return false }
+    /// The end (its `\n`) of the line at `start` when it is a line of the common shape of the
+    /// last name, checked; nil for anything else. Finding the line end here, while the line is
+    /// read anyway, spares skipped lines the cursor's newline search.
+    /// - Parameter end: the end of the page.
+    mutating func line(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+        guard let name else { return nil }
         var index = start &+ name.count
-        guard index < end, sameBytes(base, name.start, start, name.count) else { return false }
+        guard index < end, sameBytes(base, name.start, start, name.count) else { return nil }
         if base[index] == ASCII.braceOpen {
             if let next = shape.matches(base, index, end) {
                 index = next
             } else if let next = shape.record(base, index, end) {
                 index = next
             } else {
-                return false
+                return nil
             }
         }
-        guard index < end, base[index] == ASCII.space else { return false }
+        guard index < end, base[index] == ASCII.space else { return nil }
         index &+= 1
         // The value: [+-] digits [. digits], at least one digit. With no exponent and at most
         // 300 digits it is always finite, so parseFloat accepts it too.
@@ -47,16 +50,16 @@ struct LineSkipper {
             while index < end, isDigit(base[index]) { index &+= 1 }
             digits &+= index &- fractionStart
         }
-        guard digits > 0, index &- valueStart <= 300 else { return false }
-        if index < end {
+        guard digits > 0, index &- valueStart <= 300, index < end else { return nil }
+        if base[index] == ASCII.space {
             // A timestamp: one space, 1 to 18 digits (always within Int64), the end of the line.
-            guard base[index] == ASCII.space else { return false }
             index &+= 1
             let timestampStart = index
             while index < end, isDigit(base[index]) { index &+= 1 }
-            guard index == end, index > timestampStart, index &- timestampStart <= 18 else { return false }
+            guard index > timestampStart, index &- timestampStart <= 18, index < end else { return nil }
         }
-        return true
+        // A line ends at its newline; the last line of a page without one goes the full path.
+        return base[index] == ASCII.newline ? index : nil
     }
 }
 
@@ -68,20 +71,24 @@ private struct LabelShape {
     private var segments: [(start: Int, length: Int)] = []
 
     /// The index after the closing brace of the label set at `brace` when it has this shape.
+    /// Segments hold no newline, and `skipValue` stops at one, so a match never leaves the line.
     func matches(_ base: UnsafePointer<UInt8>, _ brace: Int, _ end: Int) -> Int? {
-        guard !segments.isEmpty else { return nil }
-        var index = brace
-        for (position, segment) in segments.enumerated() {
-            if position > 0 {
-                guard let next = skipValue(base, index, end) else { return nil }
-                index = next
+        segments.withUnsafeBufferPointer { segments -> Int? in
+            guard let first = segments.first, brace &+ first.length <= end,
+                sameBytes(base, first.start, brace, first.length)
+            else { return nil }
+            var index = brace &+ first.length
+            var position = 1
+            while position < segments.count {
+                let segment = segments[position]
+                guard let next = skipValue(base, index, end), next &+ segment.length <= end,
+                    sameBytes(base, segment.start, next, segment.length)
+                else { return nil }
+                index = next &+ segment.length
+                position &+= 1
             }
-            guard index &+ segment.length <= end, sameBytes(base, segment.start, index, segment.length) else {
-                return nil
-            }
-            index &+= segment.length
+            return index
         }
-        return index
     }
 
     /// Checks the label set at `brace` byte by byte (names, `="`, uniqueness, no `__name__`,
@@ -132,7 +139,7 @@ private struct LabelShape {
 }
 
 /// A label value from just after its opening quote: the index after the closing quote, or nil
-/// at a backslash, a byte >= 0x80 or the end of the line (the full path reads those). Eight
+/// at a backslash, a newline, a byte >= 0x80 or `end` (the full path reads those). Eight
 /// bytes at a time: the lowest byte a zero-byte test flags is always a true match.
 @inline(__always) private func skipValue(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
     var index = start
@@ -140,7 +147,8 @@ private struct LabelShape {
     while index &+ 8 <= end {
         let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
         let stops =
-            zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C) | (word & highBits)
+            zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+            | zeroBytes(word ^ 0x0A0A_0A0A_0A0A_0A0A) | (word & highBits)
         if stops != 0 {
             let stop = index &+ stops.trailingZeroBitCount &>> 3
             return base[stop] == ASCII.quote ? stop &+ 1 : nil
@@ -150,7 +158,7 @@ private struct LabelShape {
     while index < end {
         let byte = base[index]
         if byte == ASCII.quote { return index &+ 1 }
-        guard byte != ASCII.backslash, byte < 0x80 else { return nil }
+        guard byte != ASCII.backslash, byte != ASCII.newline, byte < 0x80 else { return nil }
         index &+= 1
     }
     return nil
