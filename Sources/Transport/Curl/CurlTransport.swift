@@ -243,16 +243,19 @@ private final class CurlLoop: @unchecked Sendable {
                 if entry.revents & Int16(POLLERR | POLLNVAL) != 0 { events |= CURL_CSELECT_ERR }
                 act(on: entry.fd, events: events)
             }
-            // With several transfers running, let readiness gather for a moment instead of
-            // waking for each socket as it turns ready: a fleet's pages then come in a few
-            // rounds, not one wake-up each (design 0001).
-            if ready > 0, active.count > 1 { usleep(CurlLoop.gather) }
+            // With a fleet's transfers running, let readiness gather for a moment instead of
+            // waking for each socket as it turns ready: the pages then come in a few rounds,
+            // not one wake-up each (design 0001).
+            if ready > 0, active.count >= CurlLoop.gatherFrom { usleep(CurlLoop.gather) }
         }
     }
 
     /// How long a busy loop lets events gather between rounds, in microseconds: what it adds to
-    /// each round trip while more than one transfer runs.
+    /// each round trip while a fleet's transfers run.
     static let gather: UInt32 = 1000
+    /// Transfers running at once from which the loop gathers. A handful of sockets rarely turn
+    /// ready within the same millisecond, so there it would only add latency (`once`, sinks).
+    static let gatherFrom = 8
 
     /// Lets libcurl work on one ready socket (or its timeouts), then completes what finished.
     private func act(on socket: curl_socket_t, events: Int32) {
