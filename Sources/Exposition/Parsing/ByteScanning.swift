@@ -313,7 +313,8 @@ struct LineCursor {
 
     init(_ bytes: PageBytes) { self.bytes = bytes }
 
-    /// Moves past the line from `nextStart` to the newline at `newline`, found by the caller.
+    /// Moves to the line from `nextStart` to `newline` (the page's end for a last line without
+    /// one), found by the caller.
     mutating func skip(to newline: Int) {
         number += 1
         start = nextStart
@@ -324,15 +325,12 @@ struct LineCursor {
     /// Moves to the next line; false when the page is exhausted.
     mutating func advance() -> Bool {
         guard nextStart < bytes.count else { return false }
-        number += 1
-        start = nextStart
         // memchr: the line scan touches every byte of the page.
         var found = bytes.count
-        if let base = bytes.baseAddress, let hit = memchr(base + start, Int32(ASCII.newline), bytes.count - start) {
+        if let base = bytes.baseAddress, let hit = memchr(base + nextStart, Int32(ASCII.newline), bytes.count - nextStart) {
             found = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
-        end = found
-        nextStart = found + 1
+        skip(to: found)
         return true
     }
 
